@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+
+// Tests read the packages' sources directly: no build step before `vitest run`.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@x/transport': src('transport'),
+      '@x/gateway': src('gateway'),
+      '@x/connection': src('connection'),
+      '@x/testbed': src('testbed'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Every test file asserts its own hygiene (fds, children, warnings); see @x/testbed.
+    setupFiles: ['packages/testbed/src/setup-hygiene.ts'],
+  },
+})
