@@ -1,0 +1,168 @@
+import { Duplex, type DuplexOptions } from 'node:stream'
+import { ConnectionLostError } from './errors.js'
+
+/**
+ * The part of an ssh2 channel stream this module relies on (ssh2 1.17 `Channel`). ssh2's
+ * channel has quirks we shield users from: its `destroy()` only sends EOF + CLOSE, it emits
+ * `'close'` by hand with `emitClose: false`, and a write after the channel closed never calls
+ * back. @internal
+ */
+export interface RawChannel extends Duplex {
+  /** Sends SSH_MSG_CHANNEL_CLOSE (RFC 4254 §5.3). */
+  close(): void
+}
+
+/** Why a write after the channel closed fails. */
+function closedError(): ConnectionLostError {
+  return new ConnectionLostError('the SSH channel is closed')
+}
+
+/**
+ * Adapts an ssh2 channel stream into a well-behaved Node Duplex: backpressure in both
+ * directions, `destroy()` that really frees the channel, writes after close that fail instead
+ * of hanging, and an inner stream that can arrive later (a session channel opens with its
+ * first request) or move to another wrapper ({@link ChannelDuplex.adoptFrom}). Base of
+ * `Channel` and `ChannelSocket`. @internal
+ */
+export class ChannelDuplex extends Duplex {
+  #inner: RawChannel | undefined
+  #innerClosed = false
+  #pendingWrite: (() => void) | undefined
+  #pendingFinal: (() => void) | undefined
+  #detach: (() => void) | undefined
+
+  /** Creates the wrapper; call {@link attach} once the ssh2 channel exists. */
+  constructor(options: DuplexOptions = {}) {
+    super({ allowHalfOpen: true, ...options })
+  }
+
+  /** The wrapped ssh2 channel, if attached. */
+  protected get inner(): RawChannel | undefined {
+    return this.#inner
+  }
+
+  /** Whether the ssh2 channel has been closed by either side. */
+  protected get innerClosed(): boolean {
+    return this.#innerClosed
+  }
+
+  /** Connects this wrapper to an opened ssh2 channel and flushes any write that waited for it. */
+  protected attach(inner: RawChannel): void {
+    if (this.#inner) throw new Error('ChannelDuplex: already attached')
+    this.#inner = inner
+    const onData = (chunk: Buffer): void => {
+      if (!this.push(chunk)) inner.pause()
+    }
+    const onEnd = (): void => {
+      this.push(null)
+    }
+    const onError = (err: Error): void => {
+      this.destroy(err)
+    }
+    const onClose = (): void => {
+      this.#innerClosed = true
+      // CLOSE implies no more data even without EOF (RFC 4254 §5.3).
+      this.push(null)
+      const write = this.#pendingWrite
+      this.#pendingWrite = undefined
+      write?.()
+      const final = this.#pendingFinal
+      this.#pendingFinal = undefined
+      final?.()
+      this.onInnerClose()
+    }
+    inner.on('data', onData)
+    inner.on('end', onEnd)
+    inner.on('error', onError)
+    inner.on('close', onClose)
+    this.#detach = () => {
+      inner.off('data', onData)
+      inner.off('end', onEnd)
+      inner.off('error', onError)
+      inner.off('close', onClose)
+    }
+    const write = this.#pendingWrite
+    this.#pendingWrite = undefined
+    write?.()
+    const final = this.#pendingFinal
+    this.#pendingFinal = undefined
+    final?.()
+  }
+
+  /**
+   * Moves the ssh2 channel and any unread data from `other` into this wrapper, leaving `other`
+   * detached and ended. Used by `Channel.asSocket()`.
+   */
+  protected adoptFrom(other: ChannelDuplex): void {
+    const inner = other.#inner
+    if (!inner) throw new Error('ChannelDuplex: the channel is not open yet')
+    other.#detach?.()
+    other.#detach = undefined
+    other.#inner = undefined
+    let chunk: Buffer | null
+    while ((chunk = other.read() as Buffer | null) !== null) this.push(chunk)
+    const ended = other.readableEnded || (other as unknown as { _readableState: { ended: boolean } })._readableState.ended
+    other.push(null)
+    other.destroy()
+    if (other.#innerClosed) {
+      this.#innerClosed = true
+      this.push(null)
+      return
+    }
+    if (ended) this.push(null)
+    this.attach(inner)
+  }
+
+  /** Called once when the ssh2 channel closes; subclasses record exit state here. */
+  protected onInnerClose(): void {}
+
+  override _read(): void {
+    this.#inner?.resume()
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const inner = this.#inner
+    if (this.#innerClosed) return callback(closedError())
+    if (!inner) {
+      this.#pendingWrite = () => this._write(chunk, encoding, callback)
+      return
+    }
+    if (inner.write(chunk)) return callback()
+    const onDrain = (): void => {
+      this.#pendingWrite = undefined
+      callback()
+    }
+    inner.once('drain', onDrain)
+    // If the channel closes while we wait for window space, fail instead of hanging.
+    this.#pendingWrite = () => {
+      inner.off('drain', onDrain)
+      callback(closedError())
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    const inner = this.#inner
+    if (this.#innerClosed) return callback()
+    if (!inner) {
+      this.#pendingFinal = () => this._final(callback)
+      return
+    }
+    inner.end()
+    callback()
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const inner = this.#inner
+    this.#pendingWrite = undefined
+    this.#pendingFinal = undefined
+    if (inner && !this.#innerClosed) {
+      // ssh2's own destroy() only ends and sends CLOSE; that is what frees the channel.
+      try {
+        inner.destroy()
+      } catch {
+        // The transport may already be gone; nothing else to free.
+      }
+    }
+    callback(error)
+  }
+}
