@@ -21,5 +21,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Every test file asserts its own hygiene (fds, children, warnings); see @x/testbed.
     setupFiles: ['packages/testbed/src/setup-hygiene.ts'],
+    globalSetup: ['packages/testbed/src/global-setup.ts'],
   },
 })

@@ -1,0 +1,40 @@
+// The public surface of @x/testbed, listed by hand (no `export *`).
+export { testUser, TEST_USER_NAME, STATE_DIR } from './test-user.js'
+export type { TestUser } from './test-user.js'
+export { clientKeys, authorizedKeysText } from './client-keys.js'
+export type { ClientKey, ClientKeys } from './client-keys.js'
+export { generateKey, fingerprintOfFile, SSH_KEYGEN } from './ssh-keygen.js'
+export type { KeyType, GenerateKeyOptions, GeneratedKey } from './ssh-keygen.js'
+export { fingerprintOfPublicLine } from './fingerprint.js'
+export { knownHostsLines, writeKnownHostsFile } from './host-keys.js'
+export type { HostKey } from './host-keys.js'
+export type { SshServerHandle } from './server-handle.js'
+export { startSshd, SSHD } from './sshd.js'
+export type { SshdOptions, SshdHandle } from './sshd.js'
+export type { SshdAuth } from './sshd-config.js'
+export { startDropbear, DROPBEAR } from './dropbear.js'
+export type { DropbearOptions, DropbearHandle } from './dropbear.js'
+export { ServerStartError } from './server-process.js'
+export { startSshAgent } from './ssh-agent.js'
+export type { SshAgentHandle } from './ssh-agent.js'
+export { startSsh2Server } from './ssh2-server.js'
+export type { Ssh2ServerOptions, Ssh2ServerHandle } from './ssh2-server.js'
+export { startEchoServer, startSilentServer, startGarbageServer, startTcpServer } from './tcp-servers.js'
+export type { TcpServerHandle } from './tcp-servers.js'
+export { startTlsHttpsServer, HTTPS_TEST_BODY } from './tls-server.js'
+export type { HttpsServerHandle } from './tls-server.js'
+export { closedPort, freePort, LOOPBACK } from './ports.js'
+export {
+  childPids,
+  descendantPids,
+  isProcessAlive,
+  openFdCount,
+  processCommandLine,
+  readProcessStat,
+} from './proc.js'
+export type { ProcessStat } from './proc.js'
+export { isStopped } from './server-process.js'
+export { runCommand } from './run-command.js'
+export type { RunCommandOptions, CommandOutput } from './run-command.js'
+export { waitFor } from './wait.js'
+export type { WaitForOptions } from './wait.js'

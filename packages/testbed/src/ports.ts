@@ -1,0 +1,70 @@
+import { connect, createServer } from 'node:net'
+
+/** The loopback address every test server listens on. */
+export const LOOPBACK = '127.0.0.1'
+
+/**
+ * Finds a TCP port on 127.0.0.1 that was free a moment ago, by binding port 0 and closing.
+ *
+ * Another process may take the port before the caller binds it: callers that start a
+ * server on it retry on EADDRINUSE (see {@link withFreePort}).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen({ host: LOOPBACK, port: 0, exclusive: true }, () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))))
+    })
+  })
+}
+
+/**
+ * Returns a port on 127.0.0.1 with nothing listening on it (connecting is refused).
+ *
+ * Alias of {@link freePort}, named for what tests use it for.
+ */
+export function closedPort(): Promise<number> {
+  return freePort()
+}
+
+/** Marks an error as "the port was taken", so {@link withFreePort} tries another port. */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError'
+}
+
+/**
+ * Calls `start(port)` with a free port, trying a new port when it throws
+ * {@link PortInUseError} (at most `attempts` times, default 5).
+ *
+ * @throws the last PortInUseError after `attempts` tries, or any other error at once.
+ */
+export async function withFreePort<T>(start: (port: number) => Promise<T>, attempts = 5): Promise<T> {
+  let last: unknown
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await start(await freePort())
+    } catch (err) {
+      if (!(err instanceof PortInUseError)) throw err
+      last = err
+    }
+  }
+  throw last
+}
+
+/** Tells whether a TCP connect to 127.0.0.1:`port` succeeds within `timeoutMs`; closes it at once. */
+export function acceptsTcp(port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: LOOPBACK, port })
+    const finish = (ok: boolean): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(ok)
+    }
+    const timer = setTimeout(() => finish(false), timeoutMs)
+    socket.once('connect', () => finish(true))
+    socket.on('error', () => finish(false))
+  })
+}

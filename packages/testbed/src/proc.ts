@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync } from 'node:fs'
+
+/** One process as /proc/<pid>/stat shows it. */
+export interface ProcessStat {
+  pid: number
+  ppid: number
+  /** State letter: R, S, D, T (stopped), Z (zombie), … */
+  state: string
+}
+
+/** Reads /proc/<pid>/stat; returns null when the process is gone. */
+export function readProcessStat(pid: number): ProcessStat | null {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return null
+  }
+  // The command name (field 2) is in parentheses and may hold spaces or ')': split after the
+  // last ')'. Fields after it: state, ppid, …
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ')
+  const state = rest[0]
+  const ppid = Number(rest[1])
+  if (state === undefined || !Number.isInteger(ppid)) return null
+  return { pid, ppid, state }
+}
+
+/** Lists every process visible in /proc (a snapshot; processes come and go meanwhile). */
+export function listProcesses(): ProcessStat[] {
+  const out: ProcessStat[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const stat = readProcessStat(Number(name))
+    if (stat) out.push(stat)
+  }
+  return out
+}
+
+/**
+ * Lists the PIDs whose parent is `parent` (default: this process), zombies included.
+ *
+ * Used by the per-file hygiene check: a child left running, or exited but never reaped,
+ * shows up here.
+ */
+export function childPids(parent: number = process.pid): number[] {
+  return listProcesses()
+    .filter((p) => p.ppid === parent)
+    .map((p) => p.pid)
+}
+
+/** Lists every descendant of `root` (children, grandchildren, …), parents before children. */
+export function descendantPids(root: number): number[] {
+  const byParent = new Map<number, number[]>()
+  for (const p of listProcesses()) {
+    const siblings = byParent.get(p.ppid) ?? []
+    siblings.push(p.pid)
+    byParent.set(p.ppid, siblings)
+  }
+  const out: number[] = []
+  const queue = [root]
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    for (const child of byParent.get(pid) ?? []) {
+      if (out.includes(child) || child === root) continue
+      out.push(child)
+      queue.push(child)
+    }
+  }
+  return out
+}
+
+/** Reads a process's command line, arguments joined by spaces ('' when gone or a zombie). */
+export function processCommandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()
+  } catch {
+    return ''
+  }
+}
+
+/** Tells whether `pid` exists and is not a zombie. */
+export function isProcessAlive(pid: number): boolean {
+  const stat = readProcessStat(pid)
+  return stat !== null && stat.state !== 'Z'
+}
+
+/** Counts this process's open file descriptors (entries of /proc/self/fd). */
+export function openFdCount(): number {
+  // readdir itself holds one fd on /proc/self/fd while listing: the count is consistent.
+  return readdirSync('/proc/self/fd').length
+}
+
+/** Sends `signal` to `pid`, ignoring a process that is already gone. */
+export function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // ESRCH: it exited meanwhile
+  }
+}

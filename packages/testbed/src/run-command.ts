@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process'
+
+/** Options of {@link runCommand}. */
+export interface RunCommandOptions {
+  /** Kill the command (SIGKILL) after this many milliseconds (default 30 000). */
+  timeoutMs?: number
+  /** Bytes written to the command's stdin, which is then closed. */
+  input?: string | Buffer
+  /** Extra environment variables, merged over `process.env`. */
+  env?: NodeJS.ProcessEnv
+  /** Resolve even when the command exits non-zero (default false: reject). */
+  allowFailure?: boolean
+}
+
+/** What a finished command printed and how it ended. */
+export interface CommandOutput {
+  stdout: string
+  stderr: string
+  /** Exit code, or null when a signal ended it. */
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+/**
+ * Runs `file` with `args` (no shell), waits for it to exit and collects its output.
+ *
+ * The child is always reaped: a timeout kills it with SIGKILL and waits for its exit.
+ *
+ * @throws Error when the command cannot start, times out, or (unless `allowFailure`) exits
+ *   non-zero; the message carries its stderr.
+ */
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  options: RunCommandOptions = {},
+): Promise<CommandOutput> {
+  const { timeoutMs = 30_000, input, env, allowFailure = false } = options
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: env ? { ...process.env, ...env } : process.env,
+    })
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    let spawnError: Error | undefined
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    child.stdin.on('error', () => {}) // EPIPE when the command exits before reading its input
+    child.on('error', (err) => {
+      spawnError = err
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const out: CommandOutput = {
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        code,
+        signal,
+      }
+      const what = `${file} ${args.join(' ')}`
+      if (spawnError) reject(new Error(`${what}: ${spawnError.message}`, { cause: spawnError }))
+      else if (timedOut) reject(new Error(`${what}: timed out after ${timeoutMs} ms`))
+      else if (code !== 0 && !allowFailure) {
+        reject(new Error(`${what}: exited with ${code ?? signal}: ${out.stderr.trim()}`))
+      } else resolve(out)
+    })
+    child.stdin.end(input)
+  })
+}

@@ -1,0 +1,100 @@
+import { createServer } from 'node:net'
+import type { Socket } from 'node:net'
+import ssh2 from 'ssh2'
+import type { ClientInfo, Connection, ServerConfig } from 'ssh2'
+import { fingerprintOfPublicLine } from './fingerprint.js'
+import type { HostKey } from './host-keys.js'
+import { knownHostsLines } from './host-keys.js'
+import { LOOPBACK } from './ports.js'
+import { closeNetServer } from './tcp-servers.js'
+
+const { Server, utils } = ssh2
+
+/** Options of {@link startSsh2Server}. */
+export interface Ssh2ServerOptions {
+  /**
+   * Scripts each connection: called once the client's identification line has arrived,
+   * with the ssh2 server-side `Connection` (an 'error' listener is already attached).
+   * Without it, every connection is ended at once.
+   */
+  onConnection?: (client: Connection, info: ClientInfo) => void
+  /** More ssh2 ServerConfig fields (algorithms, banner, greeting, ident, keepalive…). */
+  config?: Omit<ServerConfig, 'hostKeys'>
+}
+
+/** A running in-process ssh2 server. */
+export interface Ssh2ServerHandle {
+  /** Always '127.0.0.1'. */
+  readonly host: string
+  readonly port: number
+  /** Its ed25519 host key. */
+  readonly hostKey: HostKey
+  /** The known_hosts line for `[127.0.0.1]:port`. */
+  readonly knownHostsLine: string
+  /** How many TCP connections are open right now. */
+  readonly connections: number
+  /** Errors the client connections emitted, in order (for assertions). */
+  readonly errors: readonly Error[]
+  /** Destroys every connection and closes the listener (bounded); idempotent. */
+  close(): Promise<void>
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/**
+ * Starts an in-process `ssh2` Server on 127.0.0.1 and a free port, with a fresh ed25519
+ * host key, for protocol corners a real server can't be made to show (DESIGN.md §4).
+ *
+ * @example
+ * ```ts
+ * await using server = await startSsh2Server({
+ *   onConnection: (client) => client.on('authentication', (ctx) => ctx.reject(['password'])),
+ * })
+ * ```
+ */
+export async function startSsh2Server(options: Ssh2ServerOptions = {}): Promise<Ssh2ServerHandle> {
+  const keyPair = utils.generateKeyPairSync('ed25519')
+  const errors: Error[] = []
+  const server = new Server({ ...options.config, hostKeys: [keyPair.private] }, (client, info) => {
+    client.on('error', (err: Error) => errors.push(err))
+    if (options.onConnection) options.onConnection(client, info)
+    else client.end()
+  })
+  server.on('error', (err: Error) => errors.push(err))
+  // Our own listener hands sockets to ssh2, so close() can destroy every one of them, also
+  // those that never sent an identification line.
+  const sockets = new Set<Socket>()
+  const tcp = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {}) // ssh2 reports it on the Connection too
+    socket.on('close', () => sockets.delete(socket))
+    server.injectSocket(socket)
+  })
+  tcp.on('error', (err) => errors.push(err))
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject)
+    tcp.listen({ host: LOOPBACK, port: 0 }, () => {
+      tcp.off('error', reject)
+      resolve()
+    })
+  })
+  const address = tcp.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  const [type = '', blob = ''] = keyPair.public.trim().split(/\s+/)
+  const publicLine = `${type} ${blob}`
+  const hostKey: HostKey = { type, publicLine, fingerprint: fingerprintOfPublicLine(publicLine) }
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => (closing ??= closeNetServer(tcp, sockets))
+  return {
+    host: LOOPBACK,
+    port,
+    hostKey,
+    knownHostsLine: knownHostsLines(LOOPBACK, port, [hostKey])[0] ?? '',
+    get connections() {
+      return sockets.size
+    },
+    errors,
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+}
