@@ -4,6 +4,7 @@
  * @internal
  */
 import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import ssh2 from 'ssh2'
@@ -27,7 +28,8 @@ export async function readKeySource(pathOrText: string | Buffer): Promise<{ data
   const path = pathOrText.startsWith('~/') ? homedir() + pathOrText.slice(1) : pathOrText
   let handle
   try {
-    handle = await open(path, 'r')
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; the stat below then refuses it.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
     const stat = await handle.stat()
     if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' })
     if (stat.size > MAX_KEY_FILE_BYTES) {
@@ -54,8 +56,12 @@ function isEncrypted(text: string): boolean {
 }
 
 /** Maps one of ssh2's parse errors to a reason. */
-function reasonOf(message: string): KeyErrorReason {
+function reasonOf(message: string, text: string): KeyErrorReason {
   if (/no passphrase given|bad passphrase/i.test(message)) return 'passphrase'
+  // ssh2 says "Unsupported key format" for anything it does not recognise, text that is no key at all included.
+  if (message === 'Unsupported key format' && !/-----BEGIN |PuTTY-User-Key-File-|^---- BEGIN SSH2/m.test(text)) {
+    return 'invalid'
+  }
   if (/unsupported|not supported/i.test(message)) return 'unsupported'
   return 'invalid'
 }
@@ -85,7 +91,7 @@ export function parsePrivateKeyData(data: Buffer, passphrase: Buffer | undefined
   }
   const result = ssh2.utils.parseKey(input, passphrase) as ParsedKey | ParsedKey[] | Error
   if (result instanceof Error) {
-    const reason = reasonOf(result.message)
+    const reason = reasonOf(result.message, text)
     const what = reason === 'passphrase' ? 'wrong passphrase for' : reason === 'unsupported' ? 'unsupported' : 'cannot parse'
     throw new KeyError(`${what} private key ${source}`, { reason }, { cause: result })
   }
