@@ -29,15 +29,9 @@ export type KnownHostsLine =
   | { readonly kind: 'malformed'; readonly why: string }
   | { readonly kind: 'entry'; readonly entry: KnownHostsEntry }
 
-// sshkey_type_from_name: full names, or (case-insensitively) the short names of plain key types;
-// the rsa-sha2-* signature names also mean an RSA key.
-const SHORT_NAMES: Record<string, string> = {
-  rsa: 'ssh-rsa',
-  dsa: 'ssh-dss',
-  ed25519: 'ssh-ed25519',
-  'ed25519-sk': 'sk-ssh-ed25519@openssh.com',
-}
-const FULL_NAMES: Record<string, string> = { 'rsa-sha2-256': 'ssh-rsa', 'rsa-sha2-512': 'ssh-rsa' }
+// sshkey_read takes a key's full type name; the rsa-sha2-* signature names also mean an RSA key
+// (short names such as 'ED25519' are refused, checked against ssh-keygen 9.2).
+const TYPE_ALIASES: Record<string, string> = { 'rsa-sha2-256': 'ssh-rsa', 'rsa-sha2-512': 'ssh-rsa' }
 
 const WS = /[ \t]/
 
@@ -84,7 +78,7 @@ export function parseKnownHostsLine(raw: string): KnownHostsLine {
   if (keyStart === line.length || line[keyStart] === '#') return { kind: 'malformed', why: 'no key' }
   const typeEnd = fieldEnd(line, keyStart)
   const typeName = line.slice(keyStart, typeEnd)
-  const type = FULL_NAMES[typeName] ?? SHORT_NAMES[typeName.toLowerCase()] ?? typeName
+  const type = TYPE_ALIASES[typeName] ?? typeName
   const b64Start = skipSpace(line, typeEnd)
   const b64End = fieldEnd(line, b64Start)
   const blob = decodeBase64Strict(line.slice(b64Start, b64End))
