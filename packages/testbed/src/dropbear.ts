@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { clientKeys } from './client-keys.js'
@@ -11,7 +12,6 @@ import type { SshServerHandle } from './server-handle.js'
 import { makeTempDir, removeTempDir } from './temp-dir.js'
 import { testUser } from './test-user.js'
 import { waitFor } from './wait.js'
-import { existsSync } from 'node:fs'
 
 /** Absolute path of the Dropbear server. */
 export const DROPBEAR = '/usr/sbin/dropbear'
@@ -52,28 +52,37 @@ export async function startDropbear(options: DropbearOptions = {}): Promise<Drop
     const { paths, keys: hostKeys } = await generateDropbearHostKeys(dir)
     removeKeys = await addAuthorizedKeys(user, keys.authorized.map((k) => k.publicLine))
     const logPath = join(dir, 'dropbear.log')
-    const pidFile = join(dir, 'dropbear.pid')
     const knownHostsFile = join(dir, 'known_hosts')
-    const auth = options.auth ?? 'publickey'
-    const authArgs = auth === 'publickey' ? ['-s'] : auth === 'password' ? [] : ['-t']
-    const proc = await withFreePort(async (port) => {
-      await writeFile(logPath, '')
-      const args = ['-F', '-E', '-w', '-m', '-p', `${LOOPBACK}:${port}`, ...paths.flatMap((p) => ['-r', p])]
-      args.push('-P', pidFile, ...authArgs, ...(options.extraArgs ?? []))
-      const started = spawnServerProcess(DROPBEAR, args, logPath)
-      try {
-        await waitUntilReady(started, 'dropbear', async () => existsSync(pidFile) && (await acceptsTcp(port)),
-          options.readyTimeoutMs ?? 10_000)
-      } catch (err) {
-        await started.close()
-        if (err instanceof ServerStartError && /Address already in use/.test(err.log)) {
-          throw new PortInUseError(`port ${port} taken`, { cause: err })
-        }
-        throw err
-      }
-      return { started, port }
-    })
-    return await makeHandle(proc.started, proc.port, dir, knownHostsFile, logPath, hostKeys, removeKeys, user, keys)
+    const { proc, port } = await withFreePort((port) => launch(port, dir, paths, options))
+    // The readiness probe's connection has its own child: let it exit, so connectionPids()
+    // starts empty.
+    await waitFor(() => proc.descendants().length === 0, { timeoutMs: 3000 }).catch(() => {})
+    const knownHostsLines = await writeKnownHostsFile(knownHostsFile, LOOPBACK, port, hostKeys)
+    const removeOurKeys = removeKeys
+    let closing: Promise<void> | undefined
+    const close = (): Promise<void> =>
+      (closing ??= proc.close().finally(async () => {
+        await removeOurKeys()
+        await removeTempDir(dir)
+      }))
+    return {
+      kind: 'dropbear',
+      host: LOOPBACK,
+      port,
+      user: user.name,
+      password: user.password,
+      pid: proc.pid,
+      clientKeys: keys,
+      hostKeys,
+      knownHostsLines,
+      knownHostsFile,
+      dir,
+      logPath,
+      log: () => proc.log(),
+      connectionPids: async () => proc.descendants(),
+      close,
+      [Symbol.asyncDispose]: close,
+    }
   } catch (err) {
     await removeKeys?.()
     await removeTempDir(dir)
@@ -81,43 +90,32 @@ export async function startDropbear(options: DropbearOptions = {}): Promise<Drop
   }
 }
 
-async function makeHandle(
-  proc: ServerProcess,
+/** Runs Dropbear on `port` and waits for its pid file and a TCP accept. */
+async function launch(
   port: number,
   dir: string,
-  knownHostsFile: string,
-  logPath: string,
-  hostKeys: DropbearHandle['hostKeys'],
-  removeKeys: () => Promise<void>,
-  user: { name: string; password: string },
-  keys: DropbearHandle['clientKeys'],
-): Promise<DropbearHandle> {
-  // The readiness probe's connection has its own child: let it exit, so connectionPids()
-  // starts empty.
-  await waitFor(() => proc.descendants().length === 0, { timeoutMs: 3000 }).catch(() => {})
-  const knownHostsLines = await writeKnownHostsFile(knownHostsFile, LOOPBACK, port, hostKeys)
-  let closing: Promise<void> | undefined
-  const close = (): Promise<void> =>
-    (closing ??= proc.close().finally(async () => {
-      await removeKeys()
-      await removeTempDir(dir)
-    }))
-  return {
-    kind: 'dropbear',
-    host: LOOPBACK,
-    port,
-    user: user.name,
-    password: user.password,
-    pid: proc.pid,
-    clientKeys: keys,
-    hostKeys,
-    knownHostsLines,
-    knownHostsFile,
-    dir,
-    logPath,
-    log: () => proc.log(),
-    connectionPids: async () => proc.descendants(),
-    close,
-    [Symbol.asyncDispose]: close,
+  hostKeyPaths: readonly string[],
+  options: DropbearOptions,
+): Promise<{ proc: ServerProcess; port: number }> {
+  const logPath = join(dir, 'dropbear.log')
+  const pidFile = join(dir, 'dropbear.pid')
+  const auth = options.auth ?? 'publickey'
+  const args = ['-F', '-E', '-w', '-m', '-p', `${LOOPBACK}:${port}`, '-P', pidFile]
+  args.push(...hostKeyPaths.flatMap((p) => ['-r', p]))
+  if (auth === 'publickey') args.push('-s')
+  if (auth === 'publickey,password') args.push('-t')
+  args.push(...(options.extraArgs ?? []))
+  await writeFile(logPath, '')
+  const proc = spawnServerProcess(DROPBEAR, args, logPath)
+  try {
+    const ready = async (): Promise<boolean> => existsSync(pidFile) && (await acceptsTcp(port))
+    await waitUntilReady(proc, 'dropbear', ready, options.readyTimeoutMs ?? 10_000)
+    return { proc, port }
+  } catch (err) {
+    await proc.close()
+    if (err instanceof ServerStartError && /Address already in use/.test(err.log)) {
+      throw new PortInUseError(`port ${port} taken`, { cause: err })
+    }
+    throw err
   }
 }

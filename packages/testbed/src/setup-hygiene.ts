@@ -46,11 +46,14 @@ afterAll(async () => {
   process.off('unhandledRejection', onUnhandledRejection)
   process.off('uncaughtException', onUncaughtException)
   process.off('warning', onWarning)
-  const leakedChildren = newChildren().map((pid) => `${pid} (${describeProcess(pid)})`)
-  expect(leakedChildren, 'child processes left running or unreaped').toEqual([])
-  expect(openFdCount(), 'open file descriptors after the tests (before them: ' + startFds + ')')
-    .toBeLessThanOrEqual(startFds)
-  expect(problems, 'unhandled rejections, uncaught exceptions, MaxListeners warnings').toEqual([])
+  const fds = openFdCount()
+  const issues = [
+    ...newChildren().map((pid) => `child process left running or unreaped: ${pid} (${describeProcess(pid)})`),
+    ...(fds > startFds ? [`${fds - startFds} file descriptor(s) left open (${startFds} before, ${fds} after)`] : []),
+    ...problems.splice(0),
+  ]
+  // One list, so a failure names every leak at once.
+  expect(issues, 'test file hygiene (DESIGN.md §4)').toEqual([])
 })
 
 function explain(value: unknown): string {

@@ -33,9 +33,17 @@ export async function startSshAgent(): Promise<SshAgentHandle> {
   const dir = await makeTempDir('agent')
   const socketPath = join(dir, 'agent.sock')
   // ssh-add asks this program for a passphrase (SSH_ASKPASS_REQUIRE=force); it prints the
-  // one passed in its environment, so the secret never appears on a command line.
+  // one passed in its environment (never on a command line), once: asked again after a
+  // wrong passphrase, it fails, and ssh-add gives up instead of asking forever.
   const askpass = join(dir, 'askpass')
-  await writeFile(askpass, '#!/bin/sh\nprintf "%s\\n" "$XSSH_TESTBED_PASSPHRASE"\n', { mode: 0o700 })
+  await writeFile(askpass, [
+    '#!/bin/sh',
+    '[ -e "$XSSH_TESTBED_ASKED" ] && exit 1',
+    ': > "$XSSH_TESTBED_ASKED"',
+    'printf "%s\\n" "$XSSH_TESTBED_PASSPHRASE"',
+    '',
+  ].join('\n'), { mode: 0o700 })
+  let adds = 0
   const child = spawn('/usr/bin/ssh-agent', ['-D', '-a', socketPath], { stdio: 'ignore' })
   child.on('error', () => {}) // surfaces below as the socket never appearing
   const exited = once(child, 'close').catch(() => {})
@@ -67,6 +75,7 @@ export async function startSshAgent(): Promise<SshAgentHandle> {
         SSH_ASKPASS: askpass,
         SSH_ASKPASS_REQUIRE: 'force',
         XSSH_TESTBED_PASSPHRASE: passphrase,
+        XSSH_TESTBED_ASKED: join(dir, `asked-${++adds}`),
       }
       await runCommand('/usr/bin/ssh-add', ['-q', privatePath], { env: { ...env, ...askEnv }, timeoutMs: 10_000 })
     },

@@ -30,7 +30,6 @@ export function openssh(
     '-o', 'StrictHostKeyChecking=yes',
     '-o', `UserKnownHostsFile=${server.knownHostsFile}`,
     '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'IdentitiesOnly=yes',
     '-o', 'ConnectTimeout=10',
     '-p', String(server.port),
     ...args,
@@ -41,13 +40,13 @@ export function openssh(
 
 /** Logs in with the OpenSSH client and a key file and runs `command`. */
 export function opensshWithKey(server: SshServerHandle, keyPath: string, command = 'true'): Promise<CommandOutput> {
-  return openssh(server, ['-i', keyPath], command)
+  return openssh(server, ['-o', 'IdentitiesOnly=yes', '-i', keyPath], command)
 }
 
 /** Returns the methods the server lists after `none` ("Authentications that can continue"). */
 export async function offeredMethods(server: SshServerHandle): Promise<string[]> {
   const out = await openssh(server, [
-    '-v', '-o', 'PubkeyAuthentication=no', '-o', 'PasswordAuthentication=no',
+    '-v', '-o', 'IdentitiesOnly=yes', '-o', 'PubkeyAuthentication=no', '-o', 'PasswordAuthentication=no',
     '-o', 'KbdInteractiveAuthentication=no', '-o', 'IdentityFile=/dev/null',
   ])
   const match = /Authentications that can continue: (\S+)/.exec(out.stderr)
