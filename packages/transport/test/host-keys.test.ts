@@ -38,7 +38,7 @@ describe('HostKeys.check', () => {
     expect(known.check('example.com', 22, rsa)).toBe('ok')
     expect(known.check('example.com', 22, ed2)).toBe('mismatch')
     expect(known.check('example.com', 22, ecdsa)).toBe('mismatch')
-    expect(known.check('example.com', 2222, ed)).toBe('unknown')
+    expect(known.check('example.com', 2222, ed2)).toBe('unknown')
     expect(known.check('other.example.com', 22, ed)).toBe('unknown')
   })
 
@@ -68,6 +68,17 @@ describe('HostKeys.check', () => {
     expect(known.check('::1', 2222, rsa)).toBe('ok')
     expect(known.check('hashed.example.com', 2200, ed2)).toBe('ok')
     expect(known.check('hashed.example.com', 22, ed2)).toBe('unknown')
+  })
+
+  it('falls back to the bare host name for another port only when nothing is known under [host]:port', () => {
+    const known = new HostKeys()
+    known.loadText(`plain.example.com ${ed}\n[both.example.com]:2222 ${rsa}\nboth.example.com ${ed}\n@revoked gone.example.com ${ed2}\n`)
+    expect(known.check('plain.example.com', 2222, ed)).toBe('ok')
+    expect(known.check('plain.example.com', 2222, ed2)).toBe('unknown') // a mismatch under the bare name is not one here
+    expect(known.check('both.example.com', 2222, ed)).toBe('mismatch') // [host]:port entries win
+    expect(known.check('gone.example.com', 2222, ed2)).toBe('revoked')
+    expect(known.lookup('plain.example.com', 2222).keys).toEqual([])
+    expect(known.knownKeyTypes('plain.example.com', 2222)).toEqual([])
   })
 
   it('skips malformed lines without throwing and reports where they are', () => {

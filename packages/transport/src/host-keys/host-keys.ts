@@ -45,6 +45,12 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR'
 }
 
+function judge({ keys, revoked }: HostKeyLookup, key: PublicKey): HostKeyStatus {
+  if (revoked.some((k) => k.equals(key))) return 'revoked'
+  if (keys.some((k) => k.equals(key))) return 'ok'
+  return keys.length > 0 ? 'mismatch' : 'unknown'
+}
+
 /**
  * Holds OpenSSH known_hosts lines and answers which keys a host may present; paramiko's
  * `HostKeys` (`load`, `lookup`, `check`, `add`, `save`). Matching is OpenSSH's: comma-separated
@@ -155,18 +161,21 @@ export class HostKeys {
   }
 
   /**
-   * Judges `key` for `hostname` on `port` as OpenSSH's `check_key_in_hostkeys`: 'revoked' when a
-   * matching `@revoked` line lists it (whatever else says), 'ok' when an ordinary line lists it,
-   * 'mismatch' when other keys (of any type) are known for the host, else 'unknown'.
-   * `@cert-authority` lines never make a key 'ok' (certificates are not supported: fail closed).
+   * Judges `key` for `hostname` on `port` as OpenSSH's client does (`check_key_in_hostkeys`):
+   * 'revoked' when a matching `@revoked` line lists it (whatever else says), 'ok' when an
+   * ordinary line lists it, 'mismatch' when other keys (of any type) are known for the host,
+   * else 'unknown'. `@cert-authority` lines never make a key 'ok' (certificates are not
+   * supported: fail closed). For a port other than 22 with nothing known under `[host]:port`,
+   * the bare host name is tried as ssh does ("found matching key w/out port"): 'ok' there is
+   * 'ok'; a key revoked there is 'revoked' (ssh would call it new: stricter on purpose).
    *
    * @throws RangeError for an empty hostname or a port outside 0–65535.
    */
   check(hostname: string, port: number, key: PublicKey): HostKeyStatus {
-    const { keys, revoked } = this.lookup(hostname, port)
-    if (revoked.some((k) => k.equals(key))) return 'revoked'
-    if (keys.some((k) => k.equals(key))) return 'ok'
-    return keys.length > 0 ? 'mismatch' : 'unknown'
+    const status = judge(this.lookup(hostname, port), key)
+    if (status !== 'unknown' || port === 22 || port === 0) return status
+    const bare = judge(this.lookup(hostname, 22), key)
+    return bare === 'ok' || bare === 'revoked' ? bare : status
   }
 
   /**
