@@ -22,10 +22,15 @@ export interface KnownHostsOptions {
   readonly hash?: boolean
 }
 
-/** The verifier {@link knownHosts} returns: a {@link HostKeyVerifier} that knows its files. */
+/** The verifier {@link knownHosts} returns: it always answers with a promise and knows its files. */
 export interface KnownHostsVerifier extends HostKeyVerifier {
-  /** Returns the host-key algorithms for the keys known for the host, best first ([] when none or unreadable). */
-  preferredAlgorithms(hostname: string, port: number): Promise<string[]>
+  /** Resolves to true for an accepted key; rejects with {@link HostKeyError} otherwise. */
+  (key: PublicKey, target: HostKeyTarget): Promise<boolean>
+  /**
+   * Returns the host-key algorithms of the keys known for the host, best first ([] when none,
+   * or when a file cannot be read). Reads the files synchronously: once per connection.
+   */
+  preferredAlgorithms(hostname: string, port: number): string[]
   /** The files read, absolute, in order. */
   readonly files: readonly string[]
 }
@@ -128,9 +133,12 @@ export function knownHosts(options: KnownHostsOptions = {}): KnownHostsVerifier 
     })
   }
 
-  const preferredAlgorithms = async (hostname: string, port: number): Promise<string[]> => {
-    const known = await HostKeys.read(files).catch(() => undefined)
-    return known ? hostKeyAlgorithmsFor(known.knownKeyTypes(hostname, port)) : []
+  const preferredAlgorithms = (hostname: string, port: number): string[] => {
+    try {
+      return hostKeyAlgorithmsFor(new HostKeys(files).knownKeyTypes(hostname, port))
+    } catch {
+      return [] // only a preference: the verification itself reports unreadable files
+    }
   }
 
   return Object.assign(verify, { preferredAlgorithms, files: Object.freeze([...files]) })

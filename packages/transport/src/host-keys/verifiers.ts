@@ -14,16 +14,26 @@ export interface HostKeyTarget {
  * `HostKeyError{reason:'rejected'}`), or throw / reject with a {@link HostKeyError} carrying its
  * own reason. Anything but `true` rejects.
  *
- * A verifier may also carry `preferredAlgorithms(hostname, port)`, resolving to the host-key
- * algorithms already known for the host (OpenSSH names, best first; `[]` for no preference). A
- * Transport puts those first in its HostKeyAlgorithms offer, as OpenSSH does, so a server with
- * several host keys presents the one known_hosts has. {@link knownHosts} and
- * {@link fixedHostKey} provide it; a plain function need not.
+ * A verifier may also carry a synchronous `preferredAlgorithms(hostname, port)` returning the
+ * host-key algorithms already known for the host (OpenSSH names such as 'ssh-ed25519' or
+ * 'rsa-sha2-512', best first; `[]` for no preference). A Transport puts those first in its
+ * HostKeyAlgorithms offer, as OpenSSH does, so a server with several host keys presents the one
+ * known_hosts has. {@link knownHosts} and {@link fixedHostKey} provide it; a plain function need not.
  */
 export interface HostKeyVerifier {
   (key: PublicKey, target: HostKeyTarget): boolean | Promise<boolean>
   /** Returns the host-key algorithms to prefer for the host, best first. */
-  preferredAlgorithms?(hostname: string, port: number): Promise<string[]>
+  preferredAlgorithms?(hostname: string, port: number): string[]
+}
+
+/** The verifier {@link fixedHostKey} returns: it always answers with a promise. */
+export interface FixedHostKeyVerifier extends HostKeyVerifier {
+  /** Resolves to true for the pinned key; rejects with {@link HostKeyError} `rejected` for any other. */
+  (key: PublicKey, target: HostKeyTarget): Promise<boolean>
+  /** Returns the algorithms of the pinned key's type, whatever the host. */
+  preferredAlgorithms(hostname: string, port: number): string[]
+  /** The pinned key. */
+  readonly key: PublicKey
 }
 
 /**
@@ -35,12 +45,12 @@ export interface HostKeyVerifier {
  *   (an `ssh-keyscan` line, with its host field, is not accepted: drop the host first).
  * @throws {@link KeyError} (when called) `reason: 'invalid' | 'unsupported'` for a bad line.
  * @throws TypeError (when called) for an argument of the wrong type.
- * The verifier throws {@link HostKeyError} `reason: 'rejected'` (with `expected` holding the
- * pinned fingerprint) for any other key; it never returns false.
+ * The verifier rejects with {@link HostKeyError} `reason: 'rejected'` (with `expected` holding the
+ * pinned fingerprint) for any other key; it never resolves to false.
  */
-export function fixedHostKey(publicKeyOrOpenSSHLine: PublicKey | string | Buffer): HostKeyVerifier {
+export function fixedHostKey(publicKeyOrOpenSSHLine: PublicKey | string | Buffer): FixedHostKeyVerifier {
   const pinned = publicKeyOrOpenSSHLine instanceof PublicKey ? publicKeyOrOpenSSHLine : PublicKey.parse(publicKeyOrOpenSSHLine)
-  const verify = (key: PublicKey, target: HostKeyTarget): boolean => {
+  const verify = async (key: PublicKey, target: HostKeyTarget): Promise<boolean> => {
     if (key instanceof PublicKey && key.equals(pinned)) return true
     const fingerprint = key instanceof PublicKey ? key.fingerprint : ''
     throw new HostKeyError(
@@ -49,7 +59,7 @@ export function fixedHostKey(publicKeyOrOpenSSHLine: PublicKey | string | Buffer
     )
   }
   const algorithms = hostKeyAlgorithmsFor([pinned.type])
-  return Object.assign(verify, { preferredAlgorithms: () => Promise.resolve([...algorithms]) })
+  return Object.assign(verify, { preferredAlgorithms: () => [...algorithms], key: pinned })
 }
 
 /**
