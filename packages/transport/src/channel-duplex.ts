@@ -28,6 +28,8 @@ export class ChannelDuplex extends Duplex {
   #inner: RawChannel | undefined
   #innerClosed = false
   #pendingWrite: (() => void) | undefined
+  /** Fails the write that waits for the channel or for window space (on destroy). */
+  #failPendingWrite: ((error: Error) => void) | undefined
   #pendingFinal: (() => void) | undefined
   #detach: (() => void) | undefined
 
@@ -51,6 +53,8 @@ export class ChannelDuplex extends Duplex {
     if (this.#inner) throw new Error('ChannelDuplex: already attached')
     this.#inner = inner
     const onData = (chunk: Buffer): void => {
+      // After destroy() the data is dropped, not paused on: ssh2 1.17 emits 'close' only after 'end'.
+      if (this.destroyed) return
       if (!this.push(chunk)) inner.pause()
     }
     const onEnd = (): void => {
@@ -65,6 +69,7 @@ export class ChannelDuplex extends Duplex {
       this.push(null)
       const write = this.#pendingWrite
       this.#pendingWrite = undefined
+      this.#failPendingWrite = undefined
       write?.()
       const final = this.#pendingFinal
       this.#pendingFinal = undefined
@@ -83,6 +88,7 @@ export class ChannelDuplex extends Duplex {
     }
     const write = this.#pendingWrite
     this.#pendingWrite = undefined
+    this.#failPendingWrite = undefined
     write?.()
     const final = this.#pendingFinal
     this.#pendingFinal = undefined
@@ -125,19 +131,23 @@ export class ChannelDuplex extends Duplex {
     if (this.#innerClosed) return callback(closedError())
     if (!inner) {
       this.#pendingWrite = () => this._write(chunk, encoding, callback)
+      this.#failPendingWrite = callback
       return
     }
     if (inner.write(chunk)) return callback()
     const onDrain = (): void => {
       this.#pendingWrite = undefined
+      this.#failPendingWrite = undefined
       callback()
+    }
+    const fail = (error: Error): void => {
+      inner.off('drain', onDrain)
+      callback(error)
     }
     inner.once('drain', onDrain)
     // If the channel closes while we wait for window space, fail instead of hanging.
-    this.#pendingWrite = () => {
-      inner.off('drain', onDrain)
-      callback(closedError())
-    }
+    this.#pendingWrite = () => fail(closedError())
+    this.#failPendingWrite = fail
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -153,7 +163,9 @@ export class ChannelDuplex extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const inner = this.#inner
+    const failWrite = this.#failPendingWrite
     this.#pendingWrite = undefined
+    this.#failPendingWrite = undefined
     this.#pendingFinal = undefined
     if (inner && !this.#innerClosed) {
       // ssh2's own destroy() only ends and sends CLOSE; that is what frees the channel.
@@ -163,6 +175,11 @@ export class ChannelDuplex extends Duplex {
         // The transport may already be gone; nothing else to free.
       }
     }
+    // Drain what ssh2 still buffers so it can emit 'end' and then 'close' (onInnerClose runs).
+    inner?.resume()
     callback(error)
+    // Node never calls back a write that is still in _write when the stream is destroyed, nor
+    // the ones queued behind it; failing it lets Node fail those with ERR_STREAM_DESTROYED.
+    failWrite?.(error ?? closedError())
   }
 }
