@@ -31,7 +31,9 @@ export async function readKeySource(pathOrText: string | Buffer): Promise<{ data
     // O_NONBLOCK: opening a FIFO must not wait for a writer; the stat below then refuses it.
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
     const stat = await handle.stat()
-    if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' })
+    if (!stat.isFile()) {
+      throw new KeyError(`private key path ${path} is not a regular file`, { reason: 'unreadable' })
+    }
     if (stat.size > MAX_KEY_FILE_BYTES) {
       throw new KeyError(`private key file ${path} is too large to be a key`, { reason: 'invalid' })
     }
