@@ -4,7 +4,7 @@ import type { HostKey } from './host-keys.js'
 import { runCommand } from './run-command.js'
 import { fingerprintOfLine } from './ssh-keygen.js'
 
-/** Absolute path of Dropbear's key tool. */
+/** Names Dropbear's key tool by absolute path. */
 export const DROPBEARKEY = '/usr/bin/dropbearkey'
 
 /**

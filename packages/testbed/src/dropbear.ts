@@ -5,7 +5,7 @@ import { clientKeys } from './client-keys.js'
 import { addAuthorizedKeys } from './dropbear-authorized-keys.js'
 import { generateDropbearHostKeys } from './dropbear-host-keys.js'
 import { writeKnownHostsFile } from './host-keys.js'
-import { LOOPBACK, PortInUseError, acceptsTcp, withFreePort } from './ports.js'
+import { LOOPBACK, PortInUseError, answersSsh, withFreePort } from './ports.js'
 import { ServerStartError, spawnServerProcess, waitUntilReady } from './server-process.js'
 import type { ServerProcess } from './server-process.js'
 import type { SshServerHandle } from './server-handle.js'
@@ -13,10 +13,10 @@ import { makeTempDir, removeTempDir } from './temp-dir.js'
 import { testUser } from './test-user.js'
 import { waitFor } from './wait.js'
 
-/** Absolute path of the Dropbear server. */
+/** Names the Dropbear server binary by absolute path. */
 export const DROPBEAR = '/usr/sbin/dropbear'
 
-/** Options of {@link startDropbear}. */
+/** Configures {@link startDropbear}. */
 export interface DropbearOptions {
   /**
    * 'publickey' (default: `-s`, no password logins), 'password' (passwords too; Dropbear
@@ -29,7 +29,7 @@ export interface DropbearOptions {
   readyTimeoutMs?: number
 }
 
-/** A running Dropbear test server. */
+/** Describes a running Dropbear test server. */
 export interface DropbearHandle extends SshServerHandle {
   readonly kind: 'dropbear'
 }
@@ -108,7 +108,7 @@ async function launch(
   await writeFile(logPath, '')
   const proc = spawnServerProcess(DROPBEAR, args, logPath)
   try {
-    const ready = async (): Promise<boolean> => existsSync(pidFile) && (await acceptsTcp(port))
+    const ready = async (): Promise<boolean> => existsSync(pidFile) && (await answersSsh(port))
     await waitUntilReady(proc, 'dropbear', ready, options.readyTimeoutMs ?? 10_000)
     return { proc, port }
   } catch (err) {

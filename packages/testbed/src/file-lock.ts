@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isProcessAlive } from './proc.js'
 
-/** Options of {@link withFileLock}. */
+/** Configures {@link withFileLock}. */
 export interface FileLockOptions {
   /** Give up waiting for the lock after this many milliseconds (default 30 000). */
   timeoutMs?: number

@@ -1,10 +1,10 @@
 import { chmod, copyFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { makeTempDir, removeTempDir, removeTempDirOnExit } from './temp-dir.js'
+import { cachedJson } from './key-cache.js'
 import { generateKey } from './ssh-keygen.js'
 import type { GeneratedKey, KeyType } from './ssh-keygen.js'
 
-/** One host key of a test server, as a client sees it. */
+/** Describes one host key of a test server, as a client sees it. */
 export interface HostKey {
   /** The OpenSSH key type, the first field of `publicLine`: 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ssh-rsa'. */
   type: string
@@ -47,7 +47,8 @@ let cachedRsa: Promise<GeneratedKey> | undefined
  * Generates OpenSSH host keys into `dir` (ssh_host_<type>_key, private files 0600).
  *
  * Ed25519 and ECDSA keys are fresh for every call. An RSA-3072 key takes a second or more
- * to generate, so one RSA host key is made per process and copied into each `dir`.
+ * to generate, so one RSA host key is made per test run (see key-cache.ts) and copied into
+ * each `dir`.
  */
 export async function generateSshdHostKeys(
   dir: string,
@@ -68,20 +69,9 @@ export async function generateSshdHostKeys(
 }
 
 function processRsaHostKey(): Promise<GeneratedKey> {
-  cachedRsa ??= (async () => {
-    const dir = await makeTempDir('rsa-host-key')
-    try {
-      const key = await generateKey('rsa', join(dir, 'ssh_host_rsa_key'), {
-        bits: 3072,
-        comment: 'xssh-testbed-host',
-      })
-      removeTempDirOnExit(dir)
-      return key
-    } catch (err) {
-      await removeTempDir(dir)
-      throw err
-    }
-  })().catch((err: unknown) => {
+  cachedRsa ??= cachedJson('rsa-host-key', (dir) =>
+    generateKey('rsa', join(dir, 'ssh_host_rsa_key'), { bits: 3072, comment: 'xssh-testbed-host' }),
+  ).catch((err: unknown) => {
     cachedRsa = undefined
     throw err
   })

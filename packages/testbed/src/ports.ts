@@ -1,6 +1,6 @@
 import { connect, createServer } from 'node:net'
 
-/** The loopback address every test server listens on. */
+/** Names the loopback address every test server listens on. */
 export const LOOPBACK = '127.0.0.1'
 
 /**
@@ -54,17 +54,28 @@ export async function withFreePort<T>(start: (port: number) => Promise<T>, attem
   throw last
 }
 
-/** Tells whether a TCP connect to 127.0.0.1:`port` succeeds within `timeoutMs`; closes it at once. */
-export function acceptsTcp(port: number, timeoutMs = 1000): Promise<boolean> {
+/**
+ * Tells whether 127.0.0.1:`port` accepts TCP and sends an SSH identification line
+ * ('SSH-…') within `timeoutMs`; closes the connection at once either way.
+ *
+ * Waiting for the line, not just the accept, means the server's per-connection process
+ * exists by the time this resolves, so a caller can wait for it to go away again.
+ */
+export function answersSsh(port: number, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: LOOPBACK, port })
+    let received = ''
     const finish = (ok: boolean): void => {
       clearTimeout(timer)
       socket.destroy()
       resolve(ok)
     }
     const timer = setTimeout(() => finish(false), timeoutMs)
-    socket.once('connect', () => finish(true))
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1')
+      if (received.length >= 4) finish(received.startsWith('SSH-'))
+    })
     socket.on('error', () => finish(false))
+    socket.on('close', () => finish(false))
   })
 }

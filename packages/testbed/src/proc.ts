@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 
-/** One process as /proc/<pid>/stat shows it. */
+/** Describes one process as /proc/<pid>/stat shows it. */
 export interface ProcessStat {
   pid: number
   ppid: number

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 
-/** Options of {@link runCommand}. */
+/** Configures {@link runCommand}. */
 export interface RunCommandOptions {
   /** Kill the command (SIGKILL) after this many milliseconds (default 30 000). */
   timeoutMs?: number
@@ -12,7 +12,7 @@ export interface RunCommandOptions {
   allowFailure?: boolean
 }
 
-/** What a finished command printed and how it ended. */
+/** Holds what a finished command printed and how it ended. */
 export interface CommandOutput {
   stdout: string
   stderr: string

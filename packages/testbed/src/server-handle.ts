@@ -1,7 +1,7 @@
 import type { ClientKeys } from './client-keys.js'
 import type { HostKey } from './host-keys.js'
 
-/** A running SSH test server (OpenSSH or Dropbear) on 127.0.0.1 and what clients need to reach it. */
+/** Describes a running SSH test server (OpenSSH or Dropbear) on 127.0.0.1 and what clients need to reach it. */
 export interface SshServerHandle {
   /** 'openssh' or 'dropbear'. */
   readonly kind: 'openssh' | 'dropbear'

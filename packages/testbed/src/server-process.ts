@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { descendantPids, isProcessAlive, readProcessStat, signalQuietly } from './proc.js'
 
-/** A server daemon run in the foreground, its output appended to a log file. */
+/** Controls a server daemon run in the foreground, its output appended to a log file. */
 export interface ServerProcess {
   readonly pid: number
   readonly child: ChildProcess
@@ -138,7 +138,7 @@ export async function waitUntilReady(
   }
 }
 
-/** Raised when a test server fails to start; `log` holds what it printed. */
+/** Signals that a test server failed to start; `log` holds what it printed. */
 export class ServerStartError extends Error {
   override readonly name = 'ServerStartError'
   /** The server's log up to the failure. */

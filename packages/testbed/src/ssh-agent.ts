@@ -9,7 +9,7 @@ import { signalQuietly } from './proc.js'
 import { makeTempDir, removeTempDir } from './temp-dir.js'
 import { waitFor } from './wait.js'
 
-/** A running OpenSSH agent for tests. */
+/** Controls a running OpenSSH agent for tests. */
 export interface SshAgentHandle {
   /** The agent's UNIX socket, the value for SSH_AUTH_SOCK. */
   readonly socketPath: string

@@ -1,13 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { runCommand } from './run-command.js'
 
-/** Absolute path of OpenSSH's key tool. */
+/** Names OpenSSH's key tool by absolute path. */
 export const SSH_KEYGEN = '/usr/bin/ssh-keygen'
 
-/** Key types the test bed generates, as `ssh-keygen -t` names them. */
+/** Names the key types the test bed generates, as `ssh-keygen -t` does. */
 export type KeyType = 'ed25519' | 'ecdsa' | 'rsa'
 
-/** Options of {@link generateKey}. */
+/** Configures {@link generateKey}. */
 export interface GenerateKeyOptions {
   /** Bits: 256 for ecdsa (nistp256), 3072 for rsa by default. */
   bits?: number
@@ -19,7 +19,7 @@ export interface GenerateKeyOptions {
   comment?: string
 }
 
-/** A key pair on disk, as ssh-keygen wrote it. */
+/** Describes a key pair on disk, as ssh-keygen wrote it. */
 export interface GeneratedKey {
   type: KeyType
   privatePath: string

@@ -10,7 +10,7 @@ import { closeNetServer } from './tcp-servers.js'
 
 const { Server, utils } = ssh2
 
-/** Options of {@link startSsh2Server}. */
+/** Configures {@link startSsh2Server}. */
 export interface Ssh2ServerOptions {
   /**
    * Scripts each connection: called once the client's identification line has arrived,
@@ -22,7 +22,7 @@ export interface Ssh2ServerOptions {
   config?: Omit<ServerConfig, 'hostKeys'>
 }
 
-/** A running in-process ssh2 server. */
+/** Controls a running in-process ssh2 server. */
 export interface Ssh2ServerHandle {
   /** Always '127.0.0.1'. */
   readonly host: string

@@ -1,4 +1,4 @@
-/** Which authentication an sshd test server asks for (its `AuthenticationMethods`). */
+/** Names the authentication an sshd test server asks for (its `AuthenticationMethods`). */
 export type SshdAuth =
   | 'publickey'
   | 'password'
@@ -7,7 +7,7 @@ export type SshdAuth =
   | 'publickey,password'
   | 'publickey,keyboard-interactive'
 
-/** Everything sshd_config needs to know, decided by {@link startSshd}. */
+/** Holds everything sshd_config needs, as {@link startSshd} decides it. */
 export interface SshdConfigInput {
   port: number
   pidFile: string

@@ -2,7 +2,7 @@ import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { authorizedKeysText, clientKeys } from './client-keys.js'
 import { generateSshdHostKeys, writeKnownHostsFile } from './host-keys.js'
-import { LOOPBACK, PortInUseError, acceptsTcp, withFreePort } from './ports.js'
+import { LOOPBACK, PortInUseError, answersSsh, withFreePort } from './ports.js'
 import { ServerStartError, spawnServerProcess, waitUntilReady } from './server-process.js'
 import { makeTempDir, removeTempDir } from './temp-dir.js'
 import { renderSshdConfig } from './sshd-config.js'
@@ -11,10 +11,10 @@ import { testUser } from './test-user.js'
 import type { SshServerHandle } from './server-handle.js'
 import { waitFor } from './wait.js'
 
-/** Absolute path of OpenSSH's server (sshd re-executes itself, so it must be absolute). */
+/** Names OpenSSH's server by absolute path (sshd re-executes itself, so it must be absolute). */
 export const SSHD = '/usr/sbin/sshd'
 
-/** Options of {@link startSshd}. */
+/** Configures {@link startSshd}. */
 export interface SshdOptions {
   /** What the server asks for (default 'publickey'); see {@link SshdAuth}. */
   auth?: SshdAuth
@@ -30,7 +30,7 @@ export interface SshdOptions {
   readyTimeoutMs?: number
 }
 
-/** A running OpenSSH test server. */
+/** Describes a running OpenSSH test server. */
 export interface SshdHandle extends SshServerHandle {
   readonly kind: 'openssh'
   /** Path of its sshd_config. */
@@ -82,7 +82,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
       try {
         const listening = `Server listening on ${LOOPBACK} port ${port}`
         await waitUntilReady(proc, 'sshd', async () =>
-          (await proc.log()).includes(listening) && (await acceptsTcp(port)),
+          (await proc.log()).includes(listening) && (await answersSsh(port)),
         options.readyTimeoutMs ?? 10_000)
       } catch (err) {
         await proc.close()

@@ -3,7 +3,7 @@ import type { Server, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LOOPBACK } from './ports.js'
 
-/** A raw TCP test server on 127.0.0.1. */
+/** Controls a raw TCP test server on 127.0.0.1. */
 export interface TcpServerHandle {
   /** Always '127.0.0.1'. */
   readonly host: string

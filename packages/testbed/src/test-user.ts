@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { withFileLock } from './file-lock.js'
 import { runCommand } from './run-command.js'
 
-/** The local account every test server lets in. */
+/** Describes the local account every test server lets in. */
 export interface TestUser {
   name: string
   /** Its password (random, made once per machine; sshd checks it through PAM). */
@@ -13,9 +13,9 @@ export interface TestUser {
   home: string
 }
 
-/** Login name of the test account. */
+/** Names the test account's login. */
 export const TEST_USER_NAME = 'xssh-test'
-/** Root-only directory holding the test bed's machine-wide state. */
+/** Names the root-only directory holding the test bed's machine-wide state. */
 export const STATE_DIR = '/var/lib/xssh-testbed'
 const PASSWORD_FILE = `${STATE_DIR}/password`
 const HASH_FILE = `${STATE_DIR}/password-hash`
@@ -66,6 +66,12 @@ async function ensureTestUser(): Promise<TestUser> {
     entry = await passwdEntry()
     if (!entry) throw new Error(`useradd did not create ${TEST_USER_NAME}`)
   }
+  // Keep an account found on the machine as locked down as one we create: /bin/sh, no
+  // supplementary groups (so no sudo, adm, …).
+  const groups = (await runCommand('/usr/bin/id', ['-G', TEST_USER_NAME])).stdout.trim()
+  if (entry.shell !== '/bin/sh' || groups !== String(entry.gid)) {
+    await runCommand('/usr/sbin/usermod', ['--shell', '/bin/sh', '--groups', '', TEST_USER_NAME])
+  }
   // Set the password for a new password file, or when the account's hash is not the one we
   // set last time (new account, or someone changed it).
   const expected = await readFile(HASH_FILE, 'utf8').catch(() => '')
@@ -93,15 +99,15 @@ async function readOrCreatePassword(): Promise<{ password: string; created: bool
   return { password, created: true }
 }
 
-async function passwdEntry(): Promise<{ uid: number; gid: number; home: string } | null> {
+async function passwdEntry(): Promise<{ uid: number; gid: number; home: string; shell: string } | null> {
   const out = await runCommand('/usr/bin/getent', ['passwd', TEST_USER_NAME], { allowFailure: true })
   if (out.code !== 0) return null
   const fields = out.stdout.trim().split(':')
-  const [uid, gid, home] = [Number(fields[2]), Number(fields[3]), fields[5]]
+  const [uid, gid, home, shell = ''] = [Number(fields[2]), Number(fields[3]), fields[5], fields[6]]
   if (!Number.isInteger(uid) || !Number.isInteger(gid) || !home) {
     throw new Error(`unexpected passwd entry for ${TEST_USER_NAME}`)
   }
-  return { uid, gid, home }
+  return { uid, gid, home, shell }
 }
 
 async function shadowHash(): Promise<string> {

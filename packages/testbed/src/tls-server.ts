@@ -8,13 +8,13 @@ import { runCommand } from './run-command.js'
 import { closeNetServer } from './tcp-servers.js'
 import { makeTempDir, removeTempDir } from './temp-dir.js'
 
-/** Absolute path of the openssl tool used to make the self-signed certificate. */
+/** Names the openssl tool (absolute path) that makes the self-signed certificate. */
 export const OPENSSL = '/usr/bin/openssl'
 
-/** The body an HTTPS test server answers `GET /` with. */
+/** Holds the body an HTTPS test server answers `GET /` with. */
 export const HTTPS_TEST_BODY = 'xssh-testbed https ok\n'
 
-/** A running HTTPS test server. */
+/** Controls a running HTTPS test server. */
 export interface HttpsServerHandle {
   /** Always '127.0.0.1'. */
   readonly host: string

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 
-/** Options of {@link waitFor}. */
+/** Configures {@link waitFor}. */
 export interface WaitForOptions {
   /** Give up after this many milliseconds (default 10 000). */
   timeoutMs?: number

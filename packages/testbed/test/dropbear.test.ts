@@ -65,8 +65,8 @@ describe('startDropbear variants and lifetime', () => {
     expect(steps).toEqual(['true:password'])
   })
 
-  it('extraArgs reach Dropbear: -I 1 drops an idle connection', async () => {
-    await using server = await startDropbear({ extraArgs: ['-I', '1'] })
+  it('extraArgs reach Dropbear: -I 2 drops an idle connection', async () => {
+    await using server = await startDropbear({ extraArgs: ['-I', '2'] }) // whole seconds: -I 1 can fire mid-handshake
     const client = await ssh2Connect({
       host: server.host, port: server.port, username: server.user, privateKey: server.clientKeys.ed25519.privateText,
     })
