@@ -7,13 +7,13 @@
 import { chmod, mkdir } from 'node:fs/promises'
 import { clientKeys } from './client-keys.js'
 import { generateSshdHostKeys } from './host-keys.js'
-import { KEY_CACHE_ENV } from './key-cache.js'
+import { KEY_CACHE_ENV, makeKeyCacheDir } from './key-cache.js'
 import { makeTempDir, removeTempDir } from './temp-dir.js'
 import { testUser } from './test-user.js'
 
 /** Prepares the run (as root: also the test account and /run/sshd); returns the teardown. */
 export default async function setup(): Promise<() => Promise<void>> {
-  const cacheDir = await makeTempDir('run')
+  const cacheDir = await makeKeyCacheDir()
   process.env[KEY_CACHE_ENV] = cacheDir
   const teardown = async (): Promise<void> => {
     delete process.env[KEY_CACHE_ENV]

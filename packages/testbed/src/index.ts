@@ -2,6 +2,7 @@
 export { testUser, TEST_USER_NAME, STATE_DIR } from './test-user.js'
 export type { TestUser } from './test-user.js'
 export { clientKeys, authorizedKeysText } from './client-keys.js'
+export { KEY_CACHE_ENV } from './key-cache.js'
 export type { ClientKey, ClientKeys } from './client-keys.js'
 export { generateKey, fingerprintOfFile, SSH_KEYGEN } from './ssh-keygen.js'
 export type { KeyType, GenerateKeyOptions, GeneratedKey } from './ssh-keygen.js'

@@ -22,13 +22,20 @@ let ownDir: Promise<string> | undefined
 export function keyCacheDir(): Promise<string> {
   const shared = process.env[KEY_CACHE_ENV]
   if (shared && existsSync(shared)) return Promise.resolve(shared)
-  ownDir ??= (async () => {
-    await sweepDeadCaches()
-    const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${process.pid}-`))
+  ownDir ??= makeKeyCacheDir().then((dir) => {
     removeTempDirOnExit(dir)
     return dir
-  })()
+  })
   return ownDir
+}
+
+/**
+ * Creates an empty key cache directory named after this process, first removing those of
+ * processes that died without cleaning up (a run killed by a timeout, say).
+ */
+export async function makeKeyCacheDir(): Promise<string> {
+  await sweepDeadCaches()
+  return mkdtemp(join(tmpdir(), `${PREFIX}${process.pid}-`))
 }
 
 /**

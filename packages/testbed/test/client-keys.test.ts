@@ -1,10 +1,17 @@
 import { statSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { clientKeys, fingerprintOfPublicLine, runCommand } from '../src/index.js'
+import { KEY_CACHE_ENV, clientKeys, fingerprintOfPublicLine, runCommand } from '../src/index.js'
 
 describe('clientKeys', () => {
   it('generates each key once per process', async () => {
     expect(await clientKeys()).toBe(await clientKeys())
+  })
+
+  it('shares one key set per run through the globalSetup key cache', async () => {
+    const shared = process.env[KEY_CACHE_ENV]
+    expect(shared).toBeTruthy()
+    const keys = await clientKeys()
+    for (const key of keys.authorized) expect(key.privatePath.startsWith(`${shared}/`)).toBe(true)
   })
 
   it('has ed25519, ecdsa (nistp256), rsa 3072 and PEM RSA keys, private files 0600', async () => {
