@@ -25,3 +25,47 @@ export type {
   KeyErrorReason,
   CommandResult,
 } from './errors.js'
+export { Transport } from './transport.js'
+export type { NegotiatedAlgorithms, TransportEvents, SignalOption, GlobalRequestReply } from './transport.js'
+export type {
+  TransportOptions,
+  TransportTarget,
+  TransportTimeouts,
+  KeepaliveOptions,
+  AlgorithmOptions,
+} from './transport-options.js'
+export { Channel } from './channel.js'
+export type { PtyOptions, ExitStatus } from './channel.js'
+export type { InteractiveHandler, InteractivePrompt } from './auth.js'
+export type { ForwardHandler, ForwardedConnectionInfo } from './forwarding.js'
+export { SftpClient } from './sftp/sftp-client.js'
+export { SftpStats } from './sftp/stats.js'
+export { SftpStatus } from './sftp/types.js'
+export type { SftpStatsFields } from './sftp/stats.js'
+export type {
+  SftpOpenFlags,
+  SftpStatusCode,
+  SftpDirEntry,
+  SftpCallOptions,
+  SftpMkdirOptions,
+  SftpRenameOptions,
+  SftpWriteFileOptions,
+  SftpReadStreamOptions,
+  SftpWriteStreamOptions,
+  SftpTransferOptions,
+  SftpPutOptions,
+  SftpClientOptions,
+} from './sftp/types.js'
+export { PublicKey } from './keys/public-key.js'
+export { PrivateKey, loadPrivateKey } from './keys/private-key.js'
+export type { LoadPrivateKeyOptions } from './keys/private-key.js'
+export { HostKeys } from './host-keys/host-keys.js'
+export type { HostKeyLookup, HostKeyStatus, HostKeysWriteOptions, MalformedLine } from './host-keys/host-keys.js'
+export { knownHosts, fixedHostKey, insecureAcceptAnyHostKey } from './host-keys/verifiers.js'
+export type {
+  HostKeyVerifier,
+  HostKeyTarget,
+  FixedHostKeyVerifier,
+  KnownHostsOptions,
+  KnownHostsVerifier,
+} from './host-keys/verifiers.js'

@@ -1,0 +1,153 @@
+/**
+ * Every reach into ssh2's private state lives here, so an ssh2 upgrade has one file to check.
+ * Written against ssh2 1.17.0 (lib/client.js, lib/protocol/Protocol.js, lib/protocol/utils.js).
+ * @internal
+ */
+import { createRequire } from 'node:module'
+import type { Client } from 'ssh2'
+
+const require = createRequire(import.meta.url)
+const protocolUtils = require('ssh2/lib/protocol/utils.js') as {
+  sendPacket(proto: unknown, packet: Buffer, bypass?: boolean): void
+}
+const cryptoModule = require('ssh2/lib/protocol/crypto.js') as { bindingAvailable: boolean }
+
+const MSG_IGNORE = 2
+const MSG_GLOBAL_REQUEST = 80
+
+interface PacketWriter {
+  allocStart: number
+  alloc(size: number): Buffer
+  finalize(packet: Buffer): Buffer
+}
+
+interface ProtocolInternals {
+  _packetRW: { write: PacketWriter }
+  _handlers: Record<string, (...args: unknown[]) => void>
+  _strictMode?: boolean
+  _kexinit?: unknown
+}
+
+interface ClientInternals {
+  _protocol?: ProtocolInternals
+  _callbacks?: Array<(hadError: boolean | Error, data?: Buffer) => void>
+}
+
+function protocolOf(client: Client): ProtocolInternals {
+  const proto = (client as unknown as ClientInternals)._protocol
+  if (!proto) throw new Error('ssh2 protocol is not initialised')
+  return proto
+}
+
+/** Whether ssh2's native crypto binding (AES-GCM, chacha20-poly1305 fast paths) loaded. */
+export const nativeCryptoLoaded: boolean = cryptoModule.bindingAvailable === true
+
+/**
+ * Wraps one of ssh2's incoming-message handlers so `observe` sees the message first.
+ * ssh2 1.17 does not update its `methodsLeft` after an agent key fails, nor report a
+ * partial success seen during agent auth, so the auth driver records USERAUTH_FAILURE itself.
+ */
+export function observeMessage(client: Client, name: string, observe: (...args: unknown[]) => void): void {
+  const handlers = protocolOf(client)._handlers
+  const original = handlers[name]
+  handlers[name] = (...args: unknown[]) => {
+    observe(...args)
+    original?.(...args)
+  }
+}
+
+/** Whether strict key exchange (the Terrapin countermeasure) is in force on this connection. */
+export function strictKexOf(client: Client): boolean {
+  return (client as unknown as ClientInternals)._protocol?._strictMode === true
+}
+
+/** Whether a key exchange is in progress. */
+export function kexInProgress(client: Client): boolean {
+  return (client as unknown as ClientInternals)._protocol?._kexinit !== undefined
+}
+
+function sshString(value: string | Buffer): Buffer {
+  const body = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(body.length)
+  return Buffer.concat([len, body])
+}
+
+function sendPayload(client: Client, payload: Buffer): void {
+  const proto = protocolOf(client)
+  const writer = proto._packetRW.write
+  const start = writer.allocStart
+  const packet = writer.alloc(payload.length)
+  payload.copy(packet, start)
+  protocolUtils.sendPacket(proto, writer.finalize(packet))
+}
+
+/**
+ * Sends SSH_MSG_GLOBAL_REQUEST (RFC 4254 §4). With `onReply`, the reply is matched in order
+ * through ssh2's own callback queue (the one its keepalive and tcpip-forward use), so replies
+ * stay paired with requests.
+ */
+export function sendGlobalRequest(
+  client: Client,
+  name: string,
+  data: Buffer | undefined,
+  onReply?: (ok: boolean, data: Buffer | undefined, error?: Error) => void,
+): void {
+  const callbacks = (client as unknown as ClientInternals)._callbacks
+  if (onReply && !callbacks) throw new Error('ssh2 callback queue is not initialised')
+  const payload = Buffer.concat([
+    Buffer.from([MSG_GLOBAL_REQUEST]),
+    sshString(name),
+    Buffer.from([onReply ? 1 : 0]),
+    data ?? Buffer.alloc(0),
+  ])
+  if (onReply) {
+    callbacks!.push((hadError, replyData) => {
+      if (hadError instanceof Error) onReply(false, undefined, hadError)
+      else onReply(!hadError, replyData)
+    })
+  }
+  sendPayload(client, payload)
+}
+
+/** Sends SSH_MSG_IGNORE with `data` (RFC 4253 §11.2). */
+export function sendIgnore(client: Client, data: Buffer): void {
+  sendPayload(client, Buffer.concat([Buffer.from([MSG_IGNORE]), sshString(data)]))
+}
+
+/**
+ * Starts a key re-exchange (RFC 4253 §9); ssh2 1.17's Client has no public rekey(). Returns
+ * false when an exchange is already running (its completion serves the caller as well).
+ */
+export function startRekey(client: Client): boolean {
+  const proto = protocolOf(client) as ProtocolInternals & { rekey(): void }
+  if (proto._kexinit !== undefined) return false
+  proto.rekey()
+  return true
+}
+
+/** ssh2's default and supported algorithm lists, by our option names. */
+export interface AlgorithmTables {
+  readonly defaults: Readonly<Record<'kex' | 'serverHostKey' | 'cipher' | 'mac' | 'compress', readonly string[]>>
+  readonly supported: Readonly<Record<'kex' | 'serverHostKey' | 'cipher' | 'mac' | 'compress', readonly string[]>>
+}
+
+const constants = require('ssh2/lib/protocol/constants.js') as Record<string, string[]>
+
+/** The algorithm tables of the installed ssh2 (they depend on OpenSSL and the native binding). */
+export const algorithmTables: AlgorithmTables = Object.freeze({
+  defaults: Object.freeze({
+    kex: Object.freeze([...constants['DEFAULT_KEX']!]),
+    serverHostKey: Object.freeze([...constants['DEFAULT_SERVER_HOST_KEY']!]),
+    cipher: Object.freeze([...constants['DEFAULT_CIPHER']!]),
+    mac: Object.freeze([...constants['DEFAULT_MAC']!]),
+    compress: Object.freeze([...constants['DEFAULT_COMPRESSION']!]),
+  }),
+  supported: Object.freeze({
+    kex: Object.freeze([...constants['SUPPORTED_KEX']!]),
+    serverHostKey: Object.freeze([...constants['SUPPORTED_SERVER_HOST_KEY']!]),
+    cipher: Object.freeze([...constants['SUPPORTED_CIPHER']!]),
+    mac: Object.freeze([...constants['SUPPORTED_MAC']!]),
+    compress: Object.freeze([...constants['SUPPORTED_COMPRESSION']!]),
+  }),
+})
