@@ -161,7 +161,9 @@ export class Channel extends ChannelDuplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#recordExit({ code: null, signal: null })
+    // The exit status may still be on its way (OpenSSH can send EOF before exit-signal): when
+    // the ssh2 channel is open, onInnerClose records the outcome once ssh2 closes it.
+    if (!this.inner || this.innerClosed) this.#recordExit({ code: null, signal: null })
     if (!this.stderr.destroyed) this.stderr.destroy()
     super._destroy(error, callback)
   }
