@@ -151,3 +151,12 @@ export const algorithmTables: AlgorithmTables = Object.freeze({
     compress: Object.freeze([...constants['SUPPORTED_COMPRESSION']!]),
   }),
 })
+
+/**
+ * Whether an ssh2 channel (or SFTP wrapper) can still carry requests. ssh2 1.17 writes requests
+ * into a closed channel without complaint and never answers them, so callers check first.
+ */
+export function channelWritable(channel: unknown): boolean {
+  const outgoing = (channel as { outgoing?: { state?: unknown } }).outgoing
+  return outgoing?.state === undefined || outgoing.state === 'open'
+}

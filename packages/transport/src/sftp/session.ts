@@ -3,6 +3,7 @@
  * callbacks into promises, tracks every pending call so that all of them reject when the channel
  * closes, and honours each call's AbortSignal.
  */
+import { channelWritable } from '../internal/ssh2-internals.js'
 import type { SFTPWrapper } from 'ssh2'
 import { connectionLost, sftpStatusOf, translateSftpError, type SftpOperation } from './sftp-errors.js'
 
@@ -130,10 +131,8 @@ export class SftpSession {
     })
   }
 
-  // ssh2 1.17 writes requests into a closed channel without complaint and never answers them,
-  // so its channel state (an internal field) is checked before each call.
+  // ssh2 1.17 writes requests into a closed channel without complaint and never answers them.
   #channelWritable(): boolean {
-    const outgoing = (this.wrapper as unknown as { outgoing?: { state?: unknown } }).outgoing
-    return outgoing?.state === undefined || outgoing.state === 'open'
+    return channelWritable(this.wrapper)
   }
 }
