@@ -67,13 +67,7 @@ export class ChannelDuplex extends Duplex {
       this.#innerClosed = true
       // CLOSE implies no more data even without EOF (RFC 4254 §5.3).
       this.push(null)
-      const write = this.#pendingWrite
-      this.#pendingWrite = undefined
-      this.#failPendingWrite = undefined
-      write?.()
-      const final = this.#pendingFinal
-      this.#pendingFinal = undefined
-      final?.()
+      this.#resumePending()
       this.onInnerClose()
     }
     inner.on('data', onData)
@@ -86,6 +80,11 @@ export class ChannelDuplex extends Duplex {
       inner.off('error', onError)
       inner.off('close', onClose)
     }
+    this.#resumePending()
+  }
+
+  /** Re-runs the write and the end that waited for the channel (or fails them once it closed). */
+  #resumePending(): void {
     const write = this.#pendingWrite
     this.#pendingWrite = undefined
     this.#failPendingWrite = undefined
