@@ -29,7 +29,8 @@ export interface ExitStatus {
 
 /** What a session channel asks of its transport before it exists (its open is deferred). @internal */
 export interface SessionBackend {
-  start(request: SessionRequest): Promise<RawChannel>
+  /** Opens the session with `request`; calls `attach` synchronously once the channel exists. */
+  start(request: SessionRequest, attach: (channel: RawChannel) => void): Promise<void>
 }
 
 /** The first request of a session channel, with the settings gathered before it. @internal */
@@ -173,12 +174,11 @@ export class Channel extends ChannelDuplex {
     if (this.#started) throw new SSHError('this session already started a command, shell or subsystem')
     if (this.destroyed) throw new SSHError('the channel was destroyed')
     this.#started = true
-    const raw = await this.#backend.start(request)
-    if (this.destroyed) {
-      raw.destroy()
-      throw new SSHError('the channel was destroyed while it opened')
-    }
-    this.#attachSession(raw)
+    await this.#backend.start(request, (raw) => {
+      if (this.destroyed) raw.destroy()
+      else this.#attachSession(raw)
+    })
+    if (!this.inner) throw new SSHError('the channel was destroyed while it opened')
   }
 
   #attachSession(raw: RawChannel): void {

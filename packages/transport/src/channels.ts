@@ -20,11 +20,19 @@ export type Track = <T>(
 type Ssh2Callback = (err: Error | undefined, channel: RawChannel) => void
 
 /**
- * Runs one ssh2 channel-opening call; a channel that arrives after the caller gave up (abort,
- * timeout, close) is closed at once rather than leaked.
+ * Runs one ssh2 channel-opening call and wraps the channel with `wrap` inside ssh2's callback:
+ * ssh2 parses a whole TCP read at once, so the channel's 'exit' and 'close' can fire in the same
+ * tick as the open, before any promise continuation could attach listeners. A channel that
+ * arrives after the caller gave up (abort, timeout, close) is closed at once rather than leaked.
  */
-export function openRaw(track: Track, what: string, call: (cb: Ssh2Callback) => void, options: TrackOptions): Promise<RawChannel> {
-  return track<RawChannel>((resolve, reject) => {
+export function openRaw<T>(
+  track: Track,
+  what: string,
+  call: (cb: Ssh2Callback) => void,
+  options: TrackOptions,
+  wrap: (channel: RawChannel) => T,
+): Promise<T> {
+  return track<T>((resolve, reject) => {
     let abandoned = false
     call((err, channel) => {
       if (abandoned) {
@@ -32,7 +40,7 @@ export function openRaw(track: Track, what: string, call: (cb: Ssh2Callback) => 
         return
       }
       if (err) return reject(translateRequestError(err, what))
-      resolve(channel)
+      resolve(wrap(channel))
     })
     return () => {
       abandoned = true
@@ -51,9 +59,9 @@ function translateRequestError(err: Error, what: string): SSHError {
 /** Builds the backend a deferred session channel opens through. */
 export function sessionBackend(client: Client, track: Track, timeoutMs: number): SessionBackend {
   return {
-    start(request: SessionRequest): Promise<RawChannel> {
+    start(request: SessionRequest, attach: (channel: RawChannel) => void): Promise<void> {
       const what = describe(request)
-      return openRaw(track, what, (cb) => startSession(client, request, cb as never), { timeoutMs })
+      return openRaw(track, what, (cb) => startSession(client, request, cb as never), { timeoutMs }, attach)
     },
   }
 }
@@ -100,7 +108,7 @@ function ptyOf(pty: NonNullable<Extract<SessionRequest, { kind: 'exec' }>['pty']
 }
 
 /** Opens a direct-tcpip channel to `host:port` (RFC 4254 §7.2). */
-export async function openDirectTcpip(
+export function openDirectTcpip(
   client: Client,
   track: Track,
   dest: readonly [string, number],
@@ -108,16 +116,15 @@ export async function openDirectTcpip(
   options: TrackOptions,
 ): Promise<Channel> {
   const [host, port] = dest
-  const raw = await openRaw(track, `a direct-tcpip channel to ${host}:${port}`, (cb) => {
+  const address = { remoteAddress: host, remotePort: port, localAddress: src[0], localPort: src[1] }
+  return openRaw(track, `a direct-tcpip channel to ${host}:${port}`, (cb) => {
     client.forwardOut(src[0], src[1], host, port, cb as never)
-  }, options)
-  return new Channel('direct-tcpip', raw, { remoteAddress: host, remotePort: port, localAddress: src[0], localPort: src[1] })
+  }, options, (raw) => new Channel('direct-tcpip', raw, address))
 }
 
 /** Opens a direct-streamlocal@openssh.com channel to a Unix socket on the server. */
-export async function openDirectStreamLocal(client: Client, track: Track, socketPath: string, options: TrackOptions): Promise<Channel> {
-  const raw = await openRaw(track, `a streamlocal channel to ${socketPath}`, (cb) => {
+export function openDirectStreamLocal(client: Client, track: Track, socketPath: string, options: TrackOptions): Promise<Channel> {
+  return openRaw(track, `a streamlocal channel to ${socketPath}`, (cb) => {
     client.openssh_forwardOutStreamLocal(socketPath, cb as never)
-  }, options)
-  return new Channel('direct-streamlocal@openssh.com', raw, { remoteAddress: socketPath })
+  }, options, (raw) => new Channel('direct-streamlocal@openssh.com', raw, { remoteAddress: socketPath }))
 }
