@@ -410,7 +410,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   }
 
   /** Runs a new key exchange and resolves when it completes; paramiko's `renegotiate_keys`. */
-  renegotiateKeys(options: SignalOption = {}): Promise<void> {
+  async renegotiateKeys(options: SignalOption = {}): Promise<void> {
     const client = this.#requireActive()
     return this.#track<void>((resolve) => {
       const onRekey = (): void => resolve()
@@ -424,7 +424,7 @@ export class Transport extends EventEmitter<TransportEvents> {
    * Sends a global request (RFC 4254 §4); paramiko's `global_request`. With `wantReply`
    * (default true) resolves with the server's answer; without, resolves once sent.
    */
-  globalRequest(kind: string, data?: Buffer, options: SignalOption & { wantReply?: boolean } = {}): Promise<GlobalRequestReply | undefined> {
+  async globalRequest(kind: string, data?: Buffer, options: SignalOption & { wantReply?: boolean } = {}): Promise<GlobalRequestReply | undefined> {
     if (typeof kind !== 'string' || kind === '') throw new TypeError('kind must be a non-empty string')
     const client = this.#requireAuthenticated()
     if (options.wantReply === false) {
