@@ -55,6 +55,8 @@ interface Attempt {
   failure?: { methods: string[]; partial: boolean }
   partialMethods?: string[]
   cause?: unknown
+  /** The caller's keyboard-interactive handler failed and blank answers went in its place. */
+  handlerFailed?: boolean
 }
 
 /** Hooks the driver needs from its Transport. */
@@ -63,6 +65,8 @@ export interface AuthDriverHooks {
   readyForAuth(): void
   /** An attempt ran out of time; the transport must close with this error. */
   timedOut(err: TimeoutError): void
+  /** The server accepted an attempt whose handler failed; the transport must close with this error. */
+  abandon(err: AuthenticationError): void
   readonly authMs: number
   readonly target: string
 }
@@ -146,6 +150,19 @@ export class AuthDriver {
     this.#authenticated = true
     const attempt = this.#attempt
     this.#settle()
+    if (attempt?.handlerFailed) {
+      // ssh2 1.17 cannot cancel a round, so blank answers replaced the failed handler's; a server
+      // that accepts them must not turn the caller's failure into a login.
+      const fields = { username: attempt.username, triedMethods: this.#tried, allowedTypes: this.#allowed }
+      const err = new AuthenticationError(
+        `the keyboard-interactive handler failed for ${attempt.username}@${this.#hooks.target}; the server accepted the blank answers sent instead`,
+        fields,
+        { cause: attempt.cause },
+      )
+      attempt.reject(err)
+      this.#hooks.abandon(err)
+      return
+    }
     attempt?.resolve([])
   }
 
@@ -188,7 +205,9 @@ export class AuthDriver {
 
   /** Records that `err` came from the caller's handler; the attempt will reject with it as cause. */
   handlerFailed(err: unknown): void {
-    if (this.#attempt) this.#attempt.cause = err
+    if (!this.#attempt) return
+    this.#attempt.cause = err
+    this.#attempt.handlerFailed = true
   }
 
   #settle(): void {

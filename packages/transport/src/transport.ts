@@ -132,6 +132,8 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.#auth = new AuthDriver({
       readyForAuth: () => this.#readyForAuth?.(),
       timedOut: (err) => this.#fail(err),
+      // Deferred until the 'ready' listener that reported the success (and starts keepalive) returns.
+      abandon: (err) => process.nextTick(() => this.#fail(err)),
       authMs: this.#options.timeouts.authMs,
       target: this.#label(),
     })
