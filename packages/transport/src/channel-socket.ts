@@ -2,6 +2,7 @@ import { isIP, type AddressInfo } from 'node:net'
 import { setTimeout as setTimer, clearTimeout as clearTimer } from 'node:timers'
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ConnectionLostError } from './errors.js'
+import { onConnectionClose } from './internal/ssh2-internals.js'
 
 /** Lists the `readyState` values `net.Socket` reports. */
 export type SocketReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed'
@@ -67,6 +68,7 @@ export class ChannelSocket extends ChannelDuplex {
   #connectScheduled = false
   #refed = true
   #endedByPeer = false
+  #unwatch: (() => void) | undefined
 
   /**
    * Creates a socket over `inner`, or an `'opening'` one that a subclass attaches later.
@@ -113,6 +115,9 @@ export class ChannelSocket extends ChannelDuplex {
       return
     }
     super.attach(inner)
+    // When the SSH connection goes away, the socket is destroyed as a reset TCP connection
+    // destroys a net.Socket, also when nobody reads it (ssh2 would never close the channel then).
+    this.#unwatch = onConnectionClose(inner, () => this.destroy())
     this.#markConnected()
   }
 
@@ -358,6 +363,8 @@ export class ChannelSocket extends ChannelDuplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#unwatch?.()
+    this.#unwatch = undefined
     clearTimer(this.#timer)
     this.#timer = undefined
     if (!this.#refed) {

@@ -4,6 +4,7 @@
  * @internal
  */
 import { createRequire } from 'node:module'
+import type { EventEmitter } from 'node:events'
 import type { Client } from 'ssh2'
 
 const require = createRequire(import.meta.url)
@@ -159,4 +160,33 @@ export const algorithmTables: AlgorithmTables = Object.freeze({
 export function channelWritable(channel: unknown): boolean {
   const outgoing = (channel as { outgoing?: { state?: unknown } }).outgoing
   return outgoing?.state === undefined || outgoing.state === 'open'
+}
+
+/** One 'close' listener per ssh2 Client fans out to every channel watching it (no MaxListeners warning). */
+const connectionWatchers = new WeakMap<object, Set<() => void>>()
+
+/**
+ * Calls `listener` when the SSH connection of an ssh2 channel closes (the Client emits 'close'
+ * before it closes the channels). ssh2 1.17 emits a channel's own 'close' only after its
+ * readable side was drained, so a channel nobody reads never learns its connection is gone.
+ * Returns a function that stops watching.
+ */
+export function onConnectionClose(channel: unknown, listener: () => void): () => void {
+  const client = (channel as { _client?: EventEmitter })._client
+  if (typeof client?.once !== 'function') return () => {}
+  let watchers = connectionWatchers.get(client)
+  if (!watchers) {
+    const created = new Set<() => void>()
+    connectionWatchers.set(client, created)
+    client.once('close', () => {
+      for (const watcher of [...created]) watcher()
+      created.clear()
+    })
+    watchers = created
+  }
+  const set = watchers
+  set.add(listener)
+  return () => {
+    set.delete(listener)
+  }
 }
