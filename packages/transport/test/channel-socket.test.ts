@@ -1,35 +1,34 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import https from 'node:https'
-import net from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import type net from 'node:net'
 import tls from 'node:tls'
-import { promisify } from 'node:util'
-import { Client, type ClientChannel } from 'ssh2'
+import {
+  startSilentServer,
+  startSshd,
+  startTcpServer,
+  startTlsHttpsServer,
+  waitFor,
+  type HttpsServerHandle,
+  type SshdHandle,
+  type TcpServerHandle,
+} from '@x/testbed'
+import type { Channel, Transport } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ChannelDuplex, type RawChannel } from '../src/channel-duplex.js'
+import { ChannelDuplex } from '../src/channel-duplex.js'
 import { ChannelSocket, type ChannelSocketInfo } from '../src/channel-socket.js'
+import { authenticatedTransport } from './helpers.js'
 
-// Every test here runs over a real OpenSSH sshd started by this file, through direct-tcpip
-// channels to servers on loopback.
+// Every test here runs over the test bed's OpenSSH sshd, through direct-tcpip channels that a
+// Transport opens to servers on loopback.
 
-const run = promisify(execFile)
-const SSHD = '/usr/sbin/sshd'
-
-let dir = ''
-let sshd: ChildProcess | undefined
-let sshdLog = ''
-let client: Client | undefined
-const servers: net.Server[] = []
-let echoPort = 0
-let httpPort = 0
-let silentPort = 0
-let httpsPort = 0
-let caCert = ''
+let sshd: SshdHandle
+let t: Transport
+let echo: TcpServerHandle
+let plainHttp: TcpServerHandle
+let silent: TcpServerHandle
+let secure: HttpsServerHandle
 /** Server-side sockets of the echo server, in accept order. */
 const echoSockets: net.Socket[] = []
 
@@ -49,171 +48,58 @@ function whenClosed(stream: net.Socket | ChannelSocket): Promise<void> {
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  srv.listen(0, '127.0.0.1')
-  await once(srv, 'listening')
-  const port = (srv.address() as net.AddressInfo).port
-  srv.close()
-  await once(srv, 'close')
-  return port
-}
-
-async function listen(server: net.Server): Promise<number> {
-  servers.push(server)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return (server.address() as net.AddressInfo).port
-}
-
-/** Waits until sshd answers with its version banner. */
-async function waitForBanner(port: number, deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1')
-      s.once('data', (d) => {
-        s.destroy()
-        resolve(d.toString('latin1').startsWith('SSH-'))
-      })
-      s.once('error', () => resolve(false))
-      s.once('close', () => resolve(false))
-    })
-    if (ok) return
-    if (Date.now() > deadline || sshd?.exitCode !== null) throw new Error(`sshd did not start:\n${sshdLog}`)
-    await delay(50)
-  }
-}
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'channel-socket-'))
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'host', '-f', join(dir, 'host_key')])
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'client', '-f', join(dir, 'client_key')])
-  await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')), { mode: 0o600 })
-  const sshPort = await freePort()
-  await writeFile(
-    join(dir, 'sshd_config'),
-    [
-      `ListenAddress 127.0.0.1:${sshPort}`,
-      `HostKey ${join(dir, 'host_key')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'StrictModes no',
-      'UsePAM no',
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'AllowTcpForwarding yes',
-      'SetEnv SHLVL=1',
-      '',
-    ].join('\n'),
-  )
-  await mkdir('/run/sshd', { recursive: true })
-  sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] })
-  sshd.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    sshdLog = (sshdLog + d).slice(-8192)
+  // Loopback targets: echo (keeping its server-side sockets), HTTP, a server that never
+  // answers, HTTPS with a fresh self-signed certificate.
+  const httpHandler = http.createServer((req, res) => {
+    res.setHeader('content-type', 'text/plain')
+    res.end(`hello ${req.url ?? ''}`)
   })
-  await waitForBanner(sshPort, 10_000)
-
-  // Loopback targets: echo, HTTP, an HTTP server that never answers, HTTPS with a fresh cert.
-  echoPort = await listen(
-    net.createServer((s) => {
+  ;[sshd, echo, plainHttp, silent, secure] = await Promise.all([
+    startSshd(),
+    startTcpServer((s) => {
       echoSockets.push(s)
-      s.on('error', () => {})
       s.pipe(s)
     }),
-  )
-  httpPort = await listen(
-    http.createServer((req, res) => {
-      res.setHeader('content-type', 'text/plain')
-      res.end(`hello ${req.url ?? ''}`)
-    }),
-  )
-  silentPort = await listen(http.createServer(() => {}))
-  await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '2',
-    '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'),
+    // The test bed owns the listener and its connections; node:http only parses.
+    startTcpServer((s) => httpHandler.emit('connection', s)),
+    startSilentServer(),
+    startTlsHttpsServer(),
   ])
-  caCert = await readFile(join(dir, 'tls.crt'), 'utf8')
-  httpsPort = await listen(
-    https.createServer({ key: await readFile(join(dir, 'tls.key')), cert: caCert }, (req, res) => {
-      res.end(`secure ${req.url ?? ''}`)
-    }),
-  )
-
-  const hostKey = Buffer.from((await readFile(join(dir, 'host_key.pub'), 'utf8')).split(' ')[1] ?? '', 'base64')
-  const privateKey = await readFile(join(dir, 'client_key'))
-  const c = new Client()
-  client = c
-  c.on('error', () => {})
-  await within(
-    15_000,
-    'ssh connect',
-    new Promise<void>((resolve, reject) => {
-      c.once('ready', resolve)
-      c.once('error', reject)
-      c.connect({
-        host: '127.0.0.1',
-        port: sshPort,
-        username: 'root',
-        privateKey,
-        hostVerifier: (key: Buffer) => key.equals(hostKey),
-        readyTimeout: 10_000,
-      })
-    }),
-  )
-}, 60_000)
+  t = await authenticatedTransport(sshd)
+})
 
 afterAll(async () => {
-  if (client) {
-    const closed = once(client, 'close')
-    client.end()
-    await within(5_000, 'ssh client close', closed).catch(() => client?.destroy())
-  }
-  for (const s of echoSockets) s.destroy()
-  for (const srv of servers) {
-    if (srv instanceof http.Server) srv.closeAllConnections()
-    srv.close()
-  }
-  await Promise.all(servers.map((srv) => (srv.listening ? once(srv, 'close') : undefined)))
-  if (sshd && sshd.exitCode === null && sshd.signalCode === null) {
-    const exited = once(sshd, 'exit')
-    sshd.kill('SIGTERM')
-    await within(5_000, 'sshd exit', exited).catch(() => sshd?.kill('SIGKILL'))
-  }
-  if (dir) await rm(dir, { recursive: true, force: true })
+  await t?.close()
+  await Promise.all([echo?.close(), plainHttp?.close(), silent?.close(), secure?.close()])
+  await sshd?.close()
 })
 
 function info(port: number): ChannelSocketInfo {
   return { remoteAddress: '127.0.0.1', remotePort: port, localAddress: '127.0.0.1', localPort: 0 }
 }
 
-function openChannel(port: number): Promise<ClientChannel> {
-  return within(
-    10_000,
-    'forwardOut',
-    new Promise((resolve, reject) => {
-      if (!client) return reject(new Error('no ssh client'))
-      client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, ch) => (err ? reject(err) : resolve(ch)))
-    }),
-  )
+/** Opens a direct-tcpip channel to 127.0.0.1:`port` through the Transport. */
+function openChannel(port: number, src?: readonly [string, number]): Promise<Channel> {
+  return within(10_000, 'openChannel', t.openChannel('direct-tcpip', { dest: ['127.0.0.1', port], ...(src ? { src } : {}) }))
 }
 
-async function openSocket(port: number, extra: Partial<ChannelSocketInfo> = {}): Promise<ChannelSocket> {
-  return new ChannelSocket(await openChannel(port), { ...info(port), ...extra })
+/** Opens a channel and moves it into a socket with `Channel.asSocket()`. */
+async function openSocket(port: number): Promise<ChannelSocket> {
+  return (await openChannel(port)).asSocket()
+}
+
+/** Waits until the echo server accepted connection number `index` and returns its side. */
+async function echoServerSocket(index: number): Promise<net.Socket> {
+  await waitFor(() => echoSockets.length > index, { timeoutMs: 5_000, intervalMs: 5, description: 'echo accept' })
+  return echoSockets[index]!
 }
 
 /** Opens an echo channel and returns the socket with the echo server's side of the connection. */
 async function openEcho(): Promise<{ sock: ChannelSocket; server: net.Socket }> {
   const accepted = echoSockets.length
-  const sock = await openSocket(echoPort)
-  await within(5_000, 'echo accept', (async () => {
-    while (echoSockets.length <= accepted) await delay(5)
-  })())
-  const server = echoSockets[accepted]
-  if (!server) throw new Error('echo server did not accept')
-  return { sock, server }
+  const sock = await openSocket(echo.port)
+  return { sock, server: await echoServerSocket(accepted) }
 }
 
 async function readSome(sock: ChannelSocket, bytes: number): Promise<Buffer> {
@@ -250,28 +136,23 @@ async function closeSocket(sock: ChannelSocket): Promise<void> {
   await within(5_000, 'socket close', closed)
 }
 
-/** A ChannelDuplex a test can attach by hand, standing in for `Channel`. */
-class PlainChannel extends ChannelDuplex {
-  constructor(inner: RawChannel) {
-    super()
-    this.attach(inner)
-  }
-}
-
-/** A ChannelSocket whose channel arrives after construction. */
+/**
+ * A ChannelSocket whose channel arrives after construction: it takes over the ssh2 channel of
+ * an open `Channel` (adoptFrom), which attaches it exactly as a late-opening channel would.
+ */
 class LateSocket extends ChannelSocket {
-  attachLater(inner: RawChannel): void {
-    this.attach(inner)
+  attachLater(channel: Channel): void {
+    this.adoptFrom(channel)
   }
 }
 
 describe('ChannelSocket over a real sshd', () => {
   it('carries an HTTPS request through tls.connect({ socket }) with certificate verification on', async () => {
-    const sock = await openSocket(httpsPort)
-    const tlsSock = tls.connect({ socket: sock, ca: caCert, servername: 'localhost' })
+    const sock = await openSocket(secure.port)
+    const tlsSock = tls.connect({ socket: sock, ca: secure.ca, servername: 'localhost' })
     const body = await within(10_000, 'https request', new Promise<string>((resolve, reject) => {
       const req = https.request(
-        { host: 'localhost', path: '/tls', createConnection: () => tlsSock },
+        { host: 'localhost', path: '/', createConnection: () => tlsSock },
         (res) => {
           let text = ''
           res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve(text))
@@ -280,14 +161,14 @@ describe('ChannelSocket over a real sshd', () => {
       req.on('error', reject)
       req.end()
     }))
-    expect(body).toBe('secure /tls')
+    expect(body).toBe(secure.body)
     expect(tlsSock.authorized).toBe(true)
     await within(5_000, 'tls socket close', whenClosed(tlsSock))
     await within(5_000, 'channel socket close', whenClosed(sock))
   })
 
   it('refuses the HTTPS server when the certificate is not trusted', async () => {
-    const sock = await openSocket(httpsPort)
+    const sock = await openSocket(secure.port)
     const tlsSock = tls.connect({ socket: sock, servername: 'localhost' })
     const [err] = (await within(10_000, 'tls error', once(tlsSock, 'error'))) as [NodeJS.ErrnoException]
     expect(err.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT')
@@ -295,7 +176,7 @@ describe('ChannelSocket over a real sshd', () => {
   })
 
   it('serves as http.request({ createConnection }) and is destroyed when the response ends', async () => {
-    const sock = await openSocket(httpPort)
+    const sock = await openSocket(plainHttp.port)
     const body = await within(10_000, 'http request', new Promise<string>((resolve, reject) => {
       const req = http.request({ path: '/plain', createConnection: () => sock }, (res) => {
         let text = ''
@@ -310,7 +191,7 @@ describe('ChannelSocket over a real sshd', () => {
   })
 
   it("fires http's req.setTimeout against a server that never answers", async () => {
-    const sock = await openSocket(silentPort)
+    const sock = await openSocket(silent.port)
     const started = Date.now()
     const outcome = await within(10_000, 'request timeout', new Promise<string>((resolve) => {
       const req = http.request({ path: '/never', createConnection: () => sock }, () => resolve('response'))
@@ -396,7 +277,7 @@ describe('ChannelSocket over a real sshd', () => {
   })
 
   it("emits 'connect' then 'ready' on the next tick, and again (once) for connect()", async () => {
-    const sock = await openSocket(echoPort)
+    const sock = await openSocket(echo.port)
     expect(sock.connecting).toBe(false)
     expect(sock.pending).toBe(false)
     const events: string[] = []
@@ -418,10 +299,11 @@ describe('ChannelSocket over a real sshd', () => {
     expect(() => sock.connect(1)).toThrow(expect.objectContaining({ code: 'ERR_SSH_CONNECTION_LOST' }))
   })
 
-  it('reports addresses, families and address() from the channel info', async () => {
-    const sock = await openSocket(echoPort, { localAddress: '::1', localPort: 4242 })
+  it('reports addresses, families and address() from the channel open request', async () => {
+    // The originator announced in the direct-tcpip open (RFC 4254 §7.2) becomes the local end.
+    const sock = (await openChannel(echo.port, ['::1', 4242])).asSocket()
     expect(sock.remoteAddress).toBe('127.0.0.1')
-    expect(sock.remotePort).toBe(echoPort)
+    expect(sock.remotePort).toBe(echo.port)
     expect(sock.remoteFamily).toBe('IPv4')
     expect(sock.localAddress).toBe('::1')
     expect(sock.localPort).toBe(4242)
@@ -435,7 +317,8 @@ describe('ChannelSocket over a real sshd', () => {
 
   it('forwards ref()/unref() transitions to the info callbacks, balanced at close', async () => {
     const calls: string[] = []
-    const sock = await openSocket(echoPort, { ref: () => calls.push('ref'), unref: () => calls.push('unref') })
+    const channel = await openChannel(echo.port)
+    const sock = ChannelSocket.fromChannel(channel, { ...info(echo.port), ref: () => calls.push('ref'), unref: () => calls.push('unref') })
     expect(sock.ref()).toBe(sock)
     expect(calls).toEqual([])
     expect(sock.unref()).toBe(sock)
@@ -449,13 +332,13 @@ describe('ChannelSocket over a real sshd', () => {
   })
 
   it('moves readyState from opening to open, readOnly and closed', async () => {
-    const late = new LateSocket(undefined, info(echoPort))
+    const late = new LateSocket(undefined, info(echo.port))
     expect(late.readyState).toBe('opening')
     expect(late.connecting).toBe(true)
     expect(late.pending).toBe(true)
     const connected = once(late, 'connect')
     late.write('queued before attach')
-    late.attachLater(await openChannel(echoPort))
+    late.attachLater(await openChannel(echo.port))
     await within(5_000, 'late connect', connected)
     expect(late.connecting).toBe(false)
     expect(late.readyState).toBe('open')
@@ -485,15 +368,13 @@ describe('ChannelSocket over a real sshd', () => {
   })
 
   it('frees a channel that is attached after the socket was destroyed', async () => {
-    const late = new LateSocket(undefined, info(echoPort))
+    const late = new LateSocket(undefined, info(echo.port))
     late.destroy()
     const accepted = echoSockets.length
-    late.attachLater(await openChannel(echoPort))
-    await within(5_000, 'echo accept', (async () => {
-      while (echoSockets.length <= accepted) await delay(5)
-    })())
-    const server = echoSockets[accepted]
-    if (!server) throw new Error('echo server did not accept')
+    const channel = await openChannel(echo.port)
+    const server = await echoServerSocket(accepted)
+    late.attachLater(channel)
+    expect(channel.destroyed).toBe(true)
     await within(5_000, 'server side close', whenClosed(server))
   })
 
@@ -573,12 +454,12 @@ describe('ChannelSocket over a real sshd', () => {
 
   it('fromChannel() moves an open channel with its unread data into a socket', async () => {
     const accepted = echoSockets.length
-    const channel = new PlainChannel(await openChannel(echoPort))
+    const channel = await openChannel(echo.port)
     channel.write('unread')
     await within(5_000, 'buffered echo', (async () => {
       while (channel.readableLength < 6) await delay(5)
     })())
-    const sock = ChannelSocket.fromChannel(channel, info(echoPort))
+    const sock = ChannelSocket.fromChannel(channel, info(echo.port))
     expect(channel.destroyed).toBe(true)
     expect(sock.readyState).toBe('open')
     await within(5_000, 'connect', once(sock, 'connect'))

@@ -1,4 +1,7 @@
-import type { SshServerHandle } from '@x/testbed'
+import { chown, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { testUser, type SshServerHandle } from '@x/testbed'
 import { knownHosts, Transport, type TransportOptions } from '@x/transport'
 
 /** A Transport to a test server, checking its host key against the server's own known_hosts file. */
@@ -39,4 +42,15 @@ export async function runCommand(t: Transport, command: string, setup?: (ch: Awa
   ch.end()
   const [stdout, stderr, status] = await Promise.all([collect(ch), collect(ch.stderr), ch.exitStatus()])
   return { stdout: stdout.toString(), stderr: stderr.toString(), ...status }
+}
+
+/**
+ * Makes a fresh temp dir owned by the test user, so a session on a test server (which runs as
+ * that user) can write in it; the caller removes it (`rm(dir, { recursive: true, force: true })`).
+ */
+export async function testUserTempDir(prefix: string): Promise<string> {
+  const user = await testUser()
+  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`))
+  await chown(dir, user.uid, user.gid)
+  return dir
 }

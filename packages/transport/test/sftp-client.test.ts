@@ -1,26 +1,26 @@
 /**
- * SftpClient against a real OpenSSH sshd (internal-sftp) started on loopback by this file.
+ * SftpClient against the test bed's OpenSSH sshd (internal-sftp), reached through a Transport.
  * The remote side is this machine, so the local file system is the oracle for every operation.
+ * The SFTP session runs as the test user, so the tests work in a directory that user owns.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createReadStream as createLocalReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
-import { createServer, connect as netConnect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { promisify } from 'node:util'
-import { Client } from 'ssh2'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startSshd, testUser, type SshdHandle } from '@x/testbed'
+import type { SSHError, Transport } from '@x/transport'
+import ssh2, { type SFTPWrapper } from 'ssh2'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ConnectionLostError, SFTPError } from '../src/errors.js'
 import { createSftpClient } from '../src/sftp/create.js'
 import type { SftpClient } from '../src/sftp/sftp-client.js'
 import { SftpStatus } from '../src/sftp/types.js'
+import { authenticatedTransport, testUserTempDir } from './helpers.js'
 
-const run = promisify(execFile)
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
 const sha256File = async (path: string): Promise<string> => {
   const hash = createHash('sha256')
@@ -28,93 +28,45 @@ const sha256File = async (path: string): Promise<string> => {
   return hash.digest('hex')
 }
 
-let dir = ''
+let sshd: SshdHandle
+let dir = '' // local-only files (downloads), never touched over SFTP
 let remote = '' // the directory the tests work in, reached both over SFTP and locally
-let sshd: ChildProcess | undefined
-let sshdLog = ''
-let port = 0
-let hostKey: Buffer
-let privateKey: Buffer
-const clients: Client[] = []
-const clientErrors: Error[] = []
+const transports: Transport[] = []
+/** Errors that closed a transport without the test asking for it. */
+const transportErrors: SSHError[] = []
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+/** An authenticated Transport to the test sshd, closed by afterAll. */
+async function connect(): Promise<Transport> {
+  const t = await authenticatedTransport(sshd)
+  t.on('close', (err) => void (err && transportErrors.push(err)))
+  transports.push(t)
+  return t
+}
+
+/**
+ * Opens SFTP through `t.openSftpClient()` and also hands back the ssh2 SFTP wrapper under it,
+ * caught on its way from ssh2's `Client#sftp` to the Transport (nothing else is changed), so
+ * a test can look at the wrapper or wrap it again with `createSftpClient` options.
+ */
+async function openSftpWithWrapper(t: Transport): Promise<{ client: SftpClient; wrapper: SFTPWrapper; errorListenersBefore: number }> {
+  type SftpCallback = (err: Error | undefined, wrapper: SFTPWrapper) => void
+  const original = ssh2.Client.prototype.sftp as (this: ssh2.Client, cb: SftpCallback) => void
+  let caught: { wrapper: SFTPWrapper; errorListenersBefore: number } | undefined
+  const spy = vi.spyOn(ssh2.Client.prototype, 'sftp').mockImplementation(function (this: ssh2.Client, ...args: unknown[]) {
+    const cb = args.at(-1) as SftpCallback
+    original.call(this, (err, wrapper) => {
+      if (!err) caught = { wrapper, errorListenersBefore: wrapper.listenerCount('error') }
+      cb(err, wrapper)
     })
-  })
-
-const canConnect = (): Promise<boolean> =>
-  new Promise((resolve) => {
-    const sock = netConnect(port, '127.0.0.1')
-    sock.once('connect', () => sock.destroy() && resolve(true)).once('error', () => resolve(false))
-  })
-
-async function startSshd(): Promise<void> {
-  dir = await fs.mkdtemp(join(tmpdir(), 'sftp-client-test-'))
-  remote = join(dir, 'remote')
-  await fs.mkdir(remote)
-  for (const name of ['hostkey', 'clientkey']) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, name)])
-  await fs.copyFile(join(dir, 'clientkey.pub'), join(dir, 'authorized_keys'))
-  hostKey = Buffer.from((await fs.readFile(join(dir, 'hostkey.pub'), 'utf8')).split(' ')[1] ?? '', 'base64')
-  privateKey = await fs.readFile(join(dir, 'clientkey'))
-  port = await freePort()
-  const config = [
-    `ListenAddress 127.0.0.1:${port}`,
-    `HostKey ${join(dir, 'hostkey')}`,
-    `PidFile ${join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-    'StrictModes no',
-    'UsePAM no',
-    'PermitRootLogin prohibit-password',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'Subsystem sftp internal-sftp',
-    'SetEnv SHLVL=1',
-  ].join('\n')
-  await fs.writeFile(join(dir, 'sshd_config'), `${config}\n`)
-  await fs.mkdir('/run/sshd', { recursive: true })
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] })
-  sshd = child
-  child.stderr?.on('data', (d: Buffer) => void (sshdLog = (sshdLog + d.toString()).slice(-8192)))
-  const deadline = Date.now() + 10_000
-  while (!(await canConnect())) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`sshd did not start:\n${sshdLog}`)
-    await new Promise((r) => setTimeout(r, 50))
+  } as never)
+  try {
+    const client = await t.openSftpClient()
+    if (!caught) throw new Error('openSftpClient() did not go through ssh2 Client#sftp')
+    return { client, ...caught }
+  } finally {
+    spy.mockRestore()
   }
 }
-
-async function connect(): Promise<Client> {
-  const c = new Client()
-  c.on('error', (err: Error) => clientErrors.push(err))
-  clients.push(c)
-  await new Promise<void>((resolve, reject) => {
-    c.once('ready', resolve).once('error', reject).once('close', () => reject(new Error('closed before ready')))
-    c.connect({
-      host: '127.0.0.1',
-      port,
-      username: 'root',
-      privateKey,
-      hostVerifier: (key: Buffer) => key.equals(hostKey),
-      readyTimeout: 10_000,
-    })
-  })
-  return c
-}
-
-const openSftp = (c: Client, onClose?: (error?: Error) => void): Promise<SftpClient> =>
-  new Promise((resolve, reject) => c.sftp((err, wrapper) => (err ? reject(err) : resolve(createSftpClient(wrapper, { onClose })))))
-
-const endClient = (c: Client): Promise<void> =>
-  new Promise((resolve) => {
-    const s = (c as unknown as { _sock?: { destroyed?: boolean } })._sock
-    if (s === undefined || s.destroyed === true) return resolve()
-    c.once('close', () => resolve())
-    c.end()
-  })
 
 /** Lists the pids (this process included) that hold an open fd on `path`: the oracle for leaked handles. */
 async function openersOf(path: string): Promise<number[]> {
@@ -134,8 +86,10 @@ let big = '' // a 32 MiB random file in `remote`
 let bigHash = ''
 
 beforeAll(async () => {
-  await startSshd()
-  sftp = await openSftp(await connect())
+  sshd = await startSshd()
+  dir = await fs.mkdtemp(join(tmpdir(), 'sftp-client-test-'))
+  remote = await testUserTempDir('sftp-client-remote')
+  sftp = await (await connect()).openSftpClient()
   big = join(remote, 'big.bin')
   const data = randomBytes(32 * 1024 * 1024)
   bigHash = sha256(data)
@@ -144,17 +98,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sftp?.close()
-  await Promise.all(clients.map(endClient))
-  const child = sshd
-  if (child && child.exitCode === null && child.signalCode === null) {
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve())
-      child.kill('SIGTERM')
-    })
-  }
-  child?.stderr?.destroy()
-  if (dir !== '') await fs.rm(dir, { recursive: true, force: true })
-  expect(clientErrors).toEqual([])
+  await Promise.all(transports.map((t) => t.close()))
+  await sshd?.close()
+  await Promise.all([dir, remote].filter((d) => d !== '').map((d) => fs.rm(d, { recursive: true, force: true })))
+  await new Promise((resolve) => setImmediate(resolve)) // a transport's 'close' event comes a tick after close()
+  expect(transportErrors).toEqual([])
 })
 
 describe('SftpClient file system operations', () => {
@@ -169,6 +117,7 @@ describe('SftpClient file system operations', () => {
       true, false, 5, local.mode, local.uid, Math.floor(local.mtimeMs / 1000),
     ])
     expect(st.mode! & 0o777).toBe(0o640)
+    expect(st.uid).toBe((await testUser()).uid) // the session runs as the test user, not root
 
     await sftp.mkdir(join(remote, 'ops', 'p', 'q', 'r'), { recursive: true })
     await sftp.mkdir(join(remote, 'ops', 'p', 'q'), { recursive: true }) // existing: fine
@@ -364,13 +313,15 @@ describe('SftpClient parallel transfers', () => {
 describe('SftpClient lifetime', () => {
   it('rejects every pending call with ConnectionLostError when the connection is destroyed', async () => {
     const conn = await connect()
+    const { client, wrapper } = await openSftpWithWrapper(conn)
+    // A second client on the same ssh2 wrapper observes onClose (the Transport passes none).
     const closes: Array<Error | undefined> = []
-    const client = await openSftp(conn, (error) => void closes.push(error))
-    expect(client.isOpen).toBe(true)
+    const observer = createSftpClient(wrapper, { onClose: (error) => void closes.push(error) })
+    expect([client.isOpen, observer.isOpen]).toEqual([true, true])
     const local = join(dir, 'lost.bin')
     const pending: Array<Promise<unknown>> = []
-    // Once the transfer is under way, queue more calls and destroy the socket in the same tick,
-    // so none of them can have been answered.
+    // Once the transfer is under way, queue more calls and destroy the transport in the same
+    // tick, so none of them can have been answered.
     const onProgress = (): void => {
       if (pending.length > 1) return
       const more = [client.readFile(big), client.stat(big), client.readdir(remote), client.mkdir(join(remote, 'never'))]
@@ -386,36 +337,36 @@ describe('SftpClient lifetime', () => {
       expect(r.status).toBe('rejected')
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionLostError)
     }
-    expect(client.isOpen).toBe(false)
+    expect([client.isOpen, observer.isOpen]).toEqual([false, false])
     await expect(client.stat(big)).rejects.toBeInstanceOf(ConnectionLostError)
     await client.close()
+    await observer.close()
     expect(closes).toHaveLength(1)
     expect(await openersOf(local)).toEqual([])
   })
 
   it('closes idempotently, rejects pending and later calls, and disposes with await using', async () => {
     const conn = await connect()
-    const client = await openSftp(conn)
+    const client = await conn.openSftpClient()
     const pending = client.readFile(big).catch((e: unknown) => e)
     await Promise.all([client.close(), client.close()])
     expect(await pending).toBeInstanceOf(ConnectionLostError)
     await expect(client.stat(big)).rejects.toBeInstanceOf(ConnectionLostError)
     expect(client.isOpen).toBe(false)
     {
-      await using disposable = await openSftp(conn)
+      await using disposable = await conn.openSftpClient()
       expect(await disposable.exists(big)).toBe(true)
     }
-    await endClient(conn)
+    await conn.close()
   })
 
   it('keeps an error listener on the wrapper and refuses anything that is not one', async () => {
     const conn = await connect()
-    const wrapper = await new Promise<import('ssh2').SFTPWrapper>((resolve, reject) => conn.sftp((e, w) => (e ? reject(e) : resolve(w))))
-    const client = createSftpClient(wrapper)
-    expect(wrapper.listenerCount('error')).toBeGreaterThan(0)
+    const { client, wrapper, errorListenersBefore } = await openSftpWithWrapper(conn)
+    expect(wrapper.listenerCount('error')).toBeGreaterThan(errorListenersBefore)
     await client.close()
-    expect(wrapper.listenerCount('error')).toBeGreaterThan(0)
+    expect(wrapper.listenerCount('error')).toBeGreaterThan(errorListenersBefore)
     expect(() => createSftpClient({})).toThrow(TypeError)
-    await endClient(conn)
+    await conn.close()
   })
 })
