@@ -270,9 +270,10 @@ export class ChannelSocket extends ChannelDuplex {
   }
 
   /**
-   * Lets the socket keep the process alive again after {@link unref}. The SSH connection's TCP
-   * socket is what holds the event loop; this forwards to the `ref` given by the Transport (which
-   * keeps its socket referenced while any channel is) and does nothing without one.
+   * Marks the socket referenced again after {@link unref}, as net.Socket does. The event loop is
+   * held by the SSH connection's own TCP socket, which stays referenced until the Transport
+   * closes: this only calls the `ref` hook of {@link ChannelSocketInfo}, when one was given
+   * (sockets from `Channel.asSocket()` have none today).
    */
   ref(): this {
     if (!this.#refed) {
@@ -283,9 +284,10 @@ export class ChannelSocket extends ChannelDuplex {
   }
 
   /**
-   * Lets the process exit while this socket is open, by forwarding to the `unref` given by the
-   * Transport; does nothing without one. Calls are balanced: a socket destroyed while unref'd
-   * calls `ref` once more.
+   * Marks the socket unreferenced (undici does this to idle sockets). It does not let the process
+   * exit while the Transport is open, whose TCP socket holds the event loop; it calls the `unref`
+   * hook of {@link ChannelSocketInfo} when one was given. Calls are balanced: a socket destroyed
+   * while unref'd calls `ref` once more.
    */
   unref(): this {
     if (this.#refed && !this.destroyed) {
