@@ -80,7 +80,17 @@ describe('startSshd connection processes and close()', () => {
         const found = await sshd.connectionPids()
         return found.length >= 3 ? found : null // monitor, network child, session shell/sleep
       }, { description: 'the connection processes' })
-      for (const pid of pids) process.kill(pid, 'SIGSTOP')
+      // A short-lived helper (the shell before it execs sleep) may be gone by now: skip it.
+      let stopped = 0
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGSTOP')
+          stopped++
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+        }
+      }
+      expect(stopped).toBeGreaterThanOrEqual(2)
       await sshd.close()
       expect(pids.filter(isProcessAlive)).toEqual([])
       expect(isProcessAlive(sshd.pid)).toBe(false)
