@@ -244,7 +244,8 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /**
    * Authenticates by keyboard-interactive (RFC 4256); paramiko's `auth_interactive`. `handler`
-   * answers each round; no timer runs while it is pending. ssh2 1.17 sends an empty submethods
+   * answers each round; no timer runs while it is pending. ssh2 1.17 answers rounds without
+   * prompts itself (the handler sees only rounds with prompts) and sends an empty submethods
    * field, so `submethods` is validated but not sent.
    */
   authInteractive(username: string, handler: InteractiveHandler, submethods?: string, options: SignalOption = {}): Promise<string[]> {
