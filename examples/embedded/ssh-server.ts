@@ -24,7 +24,7 @@ export interface EmbeddedSshServer {
 
 /** Starts the embedded server on 127.0.0.1 and a free port. */
 export async function startEmbeddedSshServer(): Promise<EmbeddedSshServer> {
-  const keys = utils.generateKeyPairSync('ed25519')
+  const keys = generateUsableEd25519()
   const user = 'demo'
   const password = randomBytes(9).toString('base64url')
   const sockets = new Set<Socket>()
@@ -87,4 +87,16 @@ export async function startEmbeddedSshServer(): Promise<EmbeddedSshServer> {
     close,
     [Symbol.asyncDispose]: close,
   }
+}
+
+/**
+ * Generates an ed25519 key pair ssh2 can read back: ssh2 1.17 mangles about 1 generated public
+ * key in 256 (a leading zero byte is stripped, mscdex/ssh2#1390), so such a pair is made again.
+ */
+function generateUsableEd25519(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519')
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair
+  }
+  throw new Error('ssh2 produced no parsable ed25519 key pair in 32 attempts')
 }

@@ -53,7 +53,7 @@ export interface Ssh2ServerHandle {
  * ```
  */
 export async function startSsh2Server(options: Ssh2ServerOptions = {}): Promise<Ssh2ServerHandle> {
-  const keyPair = utils.generateKeyPairSync('ed25519')
+  const keyPair = generateUsableEd25519()
   const errors: Error[] = []
   const server = new Server({ ...options.config, hostKeys: [keyPair.private] }, (client, info) => {
     client.on('error', (err: Error) => errors.push(err))
@@ -97,4 +97,17 @@ export async function startSsh2Server(options: Ssh2ServerOptions = {}): Promise<
     close,
     [Symbol.asyncDispose]: close,
   }
+}
+
+/**
+ * Generates an ed25519 key pair ssh2 can read back. ssh2 1.17's generateKeyPairSync strips
+ * leading zero bytes from the public key, so about 1 pair in 256 fails to parse
+ * (mscdex/ssh2#1390, #1513); such a pair is generated again.
+ */
+export function generateUsableEd25519(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519')
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair
+  }
+  throw new Error('ssh2 produced no parsable ed25519 key pair in 32 attempts')
 }

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util'
-import { startSsh2Server, type Ssh2ServerHandle, type Ssh2ServerOptions } from '@x/testbed'
+import { generateUsableEd25519, startSsh2Server, type Ssh2ServerHandle, type Ssh2ServerOptions } from '@x/testbed'
 import ssh2, { type AuthContext, type Connection } from 'ssh2'
 import {
   AuthenticationError,
@@ -251,7 +251,7 @@ describe('keyboard-interactive', () => {
 
 describe('partial success in the order the server chooses', () => {
   it('password, then publickey, then keyboard-interactive: each step returns the methods allowed next', async () => {
-    const clientKey = ssh2.utils.generateKeyPairSync('ed25519')
+    const clientKey = generateUsableEd25519()
     const publicKey = ssh2.utils.parseKey(clientKey.public)
     if (publicKey instanceof Error) throw publicKey
     const steps: string[] = []
