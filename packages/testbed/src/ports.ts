@@ -1,4 +1,4 @@
-import { connect, createServer } from 'node:net'
+import { connect, createServer, type Server } from 'node:net'
 
 /** Names the loopback address every test server listens on. */
 export const LOOPBACK = '127.0.0.1'
@@ -77,5 +77,17 @@ export function answersSsh(port: number, timeoutMs = 2000): Promise<boolean> {
     })
     socket.on('error', () => finish(false))
     socket.on('close', () => finish(false))
+  })
+}
+
+/** Starts `server` listening on 127.0.0.1 and a free port; resolves with the port. */
+export function listenOnLoopback(server: Server): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ host: LOOPBACK, port: 0 }, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : 0)
+    })
   })
 }

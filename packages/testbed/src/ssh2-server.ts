@@ -5,7 +5,7 @@ import type { ClientInfo, Connection, ServerConfig } from 'ssh2'
 import { fingerprintOfPublicLine } from './fingerprint.js'
 import type { HostKey } from './host-keys.js'
 import { knownHostsLines } from './host-keys.js'
-import { LOOPBACK } from './ports.js'
+import { LOOPBACK, listenOnLoopback } from './ports.js'
 import { closeNetServer } from './tcp-servers.js'
 
 const { Server, utils } = ssh2
@@ -71,15 +71,7 @@ export async function startSsh2Server(options: Ssh2ServerOptions = {}): Promise<
     server.injectSocket(socket)
   })
   tcp.on('error', (err) => errors.push(err))
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject)
-    tcp.listen({ host: LOOPBACK, port: 0 }, () => {
-      tcp.off('error', reject)
-      resolve()
-    })
-  })
-  const address = tcp.address()
-  const port = typeof address === 'object' && address ? address.port : 0
+  const port = await listenOnLoopback(tcp)
   const [type = '', blob = ''] = keyPair.public.trim().split(/\s+/)
   const publicLine = `${type} ${blob}`
   const hostKey: HostKey = { type, publicLine, fingerprint: fingerprintOfPublicLine(publicLine) }

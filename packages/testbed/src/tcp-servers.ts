@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LOOPBACK } from './ports.js'
+import { LOOPBACK, listenOnLoopback } from './ports.js'
 
 /** Controls a raw TCP test server on 127.0.0.1. */
 export interface TcpServerHandle {
@@ -35,15 +35,7 @@ export async function startTcpServer(onSocket: (socket: Socket) => void): Promis
     onSocket(socket)
   })
   server.on('error', () => {})
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host: LOOPBACK, port: 0 }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
+  const port = await listenOnLoopback(server)
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => (closing ??= closeNetServer(server, sockets))
   return {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:https'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
-import { LOOPBACK } from './ports.js'
+import { LOOPBACK, listenOnLoopback } from './ports.js'
 import { runCommand } from './run-command.js'
 import { closeNetServer } from './tcp-servers.js'
 import { makeTempDir, removeTempDir } from './temp-dir.js'
@@ -52,15 +52,7 @@ export async function startTlsHttpsServer(): Promise<HttpsServerHandle> {
   })
   server.on('error', () => {})
   server.on('tlsClientError', () => {}) // a client that rejects our certificate is a test's business
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host: LOOPBACK, port: 0 }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
+  const port = await listenOnLoopback(server)
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => (closing ??= closeNetServer(server, sockets))
   return { host: LOOPBACK, port, ca: cert, body: HTTPS_TEST_BODY, close, [Symbol.asyncDispose]: close }
