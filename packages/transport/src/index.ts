@@ -69,3 +69,5 @@ export type {
   KnownHostsOptions,
   KnownHostsVerifier,
 } from './host-keys/verifiers.js'
+export { ChannelSocket } from './channel-socket.js'
+export type { ChannelSocketInfo, SocketReadyState } from './channel-socket.js'
