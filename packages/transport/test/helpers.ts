@@ -44,13 +44,4 @@ export async function runCommand(t: Transport, command: string, setup?: (ch: Awa
   return { stdout: stdout.toString(), stderr: stderr.toString(), ...status }
 }
 
-/**
- * Makes a fresh temp dir owned by the test user, so a session on a test server (which runs as
- * that user) can write in it; the caller removes it (`rm(dir, { recursive: true, force: true })`).
- */
-export async function testUserTempDir(prefix: string): Promise<string> {
-  const user = await testUser()
-  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`))
-  await chown(dir, user.uid, user.gid)
-  return dir
-}
+export { testUserTempDir } from '@x/testbed'
