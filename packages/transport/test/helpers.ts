@@ -1,7 +1,4 @@
-import { chown, mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { testUser, type SshServerHandle } from '@x/testbed'
+import type { SshServerHandle } from '@x/testbed'
 import { knownHosts, Transport, type TransportOptions } from '@x/transport'
 
 /** A Transport to a test server, checking its host key against the server's own known_hosts file. */
