@@ -1,0 +1,106 @@
+/**
+ * `%` token, `${ENV}` and `~` expansion as OpenSSH 9.2 does it (misc.c
+ * `vdollar_percent_expand()`, `tilde_expand()`). Which keys get which expansion is decided by
+ * the caller, key by key, as ssh.c does.
+ */
+import { createHash } from 'node:crypto'
+
+/** Token letter → replacement. */
+export type TokenMap = Readonly<Record<string, string>>
+
+/** Why an expansion failed; the caller turns it into a ConfigError naming file and line. */
+export class ExpansionError extends Error {
+  override readonly name = 'ExpansionError'
+}
+
+/**
+ * Expands `%x` tokens (when `tokens` is given) and `${VAR}` (when `env` is given) the way
+ * `vdollar_percent_expand()` does; throws ExpansionError for an unknown token, a lone `%` at the
+ * end or a malformed or unset variable.
+ */
+export function expand(s: string, tokens: TokenMap | undefined, env?: NodeJS.ProcessEnv): string {
+  let out = ''
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charAt(i)
+    if (env !== undefined && c === '$' && s.charAt(i + 1) === '{') {
+      const close = s.indexOf('}', i + 2)
+      if (close < 0) throw new ExpansionError(`environment variable '${s.slice(i + 2)}' missing closing '}'`)
+      const name = s.slice(i + 2, close)
+      if (name === '') throw new ExpansionError('zero-length environment variable')
+      const value = env[name]
+      if (value === undefined) throw new ExpansionError(`env var \${${name}} has no value`)
+      out += value
+      i = close
+      continue
+    }
+    if (c !== '%' || tokens === undefined) {
+      out += c
+      continue
+    }
+    const t = s.charAt(++i)
+    if (t === '%') out += '%'
+    else if (t === '') throw new ExpansionError('invalid format: % at end of string')
+    else if (Object.hasOwn(tokens, t)) out += tokens[t]
+    else throw new ExpansionError(`unknown key %${t}`)
+  }
+  return out
+}
+
+/**
+ * Expands a leading `~` or `~/` to `home` (misc.c `tilde_expand()` for the current user);
+ * `~user` is resolved through `userHome`, and an unknown user throws ExpansionError.
+ */
+export function expandTilde(path: string, home: string, userHome: (user: string) => string | undefined): string {
+  if (!path.startsWith('~')) return path
+  const body = path.slice(1)
+  let dir = home
+  let rest: string
+  if (body === '' || body.startsWith('/')) {
+    rest = body.replace(/^\/+/, '')
+  } else {
+    const slash = body.indexOf('/')
+    const user = slash < 0 ? body : body.slice(0, slash)
+    rest = slash < 0 ? '' : body.slice(slash + 1).replace(/^\/+/, '')
+    const found = userHome(user)
+    if (found === undefined) throw new ExpansionError(`No such user ${user}`)
+    dir = found
+  }
+  const sep = dir === '' || !dir.endsWith('/') ? '/' : ''
+  return `${dir}${sep}${rest}`
+}
+
+/** Computes `%C`: hex SHA-1 of local host name, remote host, port and remote user (readconf.c). */
+export function connectionHash(localHost: string, host: string, port: string, user: string): string {
+  return createHash('sha1').update(localHost).update(host).update(port).update(user).digest('hex')
+}
+
+/** What ssh.c's `DEFAULT_CLIENT_PERCENT_EXPAND_ARGS` is built from. */
+export interface ClientTokenInput {
+  readonly localHostname: string
+  readonly host: string
+  readonly hostArg: string
+  readonly port: number
+  readonly user: string
+  readonly localUser: string
+  readonly homeDir: string
+  readonly uid: number
+  readonly hostKeyAlias: string | undefined
+}
+
+/** Builds ssh.c's default client token set: %C %L %i %k %l %n %p %d %h %r %u. */
+export function clientTokens(c: ClientTokenInput): TokenMap {
+  const port = String(c.port)
+  return {
+    C: connectionHash(c.localHostname, c.host, port, c.user),
+    L: c.localHostname.split('.')[0] ?? '',
+    i: String(c.uid),
+    k: c.hostKeyAlias ?? c.hostArg,
+    l: c.localHostname,
+    n: c.hostArg,
+    p: port,
+    d: c.homeDir,
+    h: c.host,
+    r: c.user,
+    u: c.localUser,
+  }
+}

@@ -1,0 +1,46 @@
+/** Public types of the ssh_config resolver. */
+
+/**
+ * Which config files to read:
+ * - `undefined`: OpenSSH's defaults, `~/.ssh/config` then the system file (missing files are fine);
+ * - `false`: no files at all;
+ * - a path or paths: those files only, each read like `ssh -F file` (a missing one is an error;
+ *   the single string `'none'` means no file, as `ssh -F none`);
+ * - `{ text, path? }`: that text, read as if it were the user config file `path` (`path` names the
+ *   file in errors; relative Includes still resolve against ~/.ssh, as OpenSSH does for every
+ *   user config).
+ */
+export type SshConfigSource = false | string | readonly string[] | { readonly text: string; readonly path?: string }
+
+/** Options of {@link resolveSshConfig}. */
+export interface ResolveSshConfigOptions {
+  /** The config files to read (see {@link SshConfigSource}); default: ~/.ssh/config and the system file. */
+  readonly config?: SshConfigSource
+  /** Explicit user (from `user@host` or options), like `ssh -l`: beats User from the config and is what `Match user` sees. */
+  readonly user?: string
+  /** Explicit port, like `ssh -p`: beats Port from the config. */
+  readonly port?: number
+  /**
+   * Lets `Match exec` run its command (with $SHELL, or /bin/sh). Default false: a Match line whose
+   * exec ssh would run raises ConfigError naming file and line, so a config that depends on a
+   * command is never silently mis-resolved, and no command ever runs without this opt-in.
+   */
+  readonly allowMatchExec?: boolean
+  /** Home directory (`~`, `%d`, ~/.ssh/config); default: the passwd entry's, and $HOME for `~` in Include (as ssh). */
+  readonly homeDir?: string
+  /** Local user name (`Match localuser`, `%u`); default: the passwd entry of this process's uid. */
+  readonly localUser?: string
+  /** Local host name (`%l`, `%L`, `%C`); default: os.hostname(). */
+  readonly localHostname?: string
+  /** The system-wide file; default `/etc/ssh/ssh_config`. */
+  readonly systemConfigPath?: string
+}
+
+/**
+ * A resolved config: lower-case OpenSSH keywords with values exactly as `ssh -G` prints them.
+ * Keys that ssh -G prints on several lines or as a space-separated list are `string[]`
+ * (identityfile, certificatefile, localforward, remoteforward, dynamicforward, sendenv, setenv,
+ * userknownhostsfile, globalknownhostsfile, canonicaldomains, logverbose, permitremoteopen); a
+ * key ssh -G does not print (e.g. proxycommand when unset or `none`) is absent.
+ */
+export type ResolvedSshConfig = Readonly<Record<string, string | readonly string[]>>
