@@ -135,7 +135,8 @@ export function finalizeOptions(opts: OptionState, hostArg: string, host: string
     ['knownhostscommand', opts.str('knownhostscommand')],
   ]
   for (const [key, value] of strings) if (value !== undefined) out[key] = value
-  const dyn = local_.filter((f) => f.connectHost === 'socks').map((f) => formatForward(f, true))
+  // dump_cfg_forwards() prints a forward whose connect side is a path under both keywords.
+  const dyn = local_.filter((f) => f.connectHost === undefined || f.connectHost === 'socks').map((f) => formatForward(f, true))
   const lf = local_.filter((f) => f.connectHost !== 'socks').map((f) => formatForward(f, false))
   const rf = remote.map((f) => formatForward(f, false))
   if (dyn.length > 0) out['dynamicforward'] = dyn

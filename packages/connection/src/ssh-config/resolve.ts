@@ -134,7 +134,11 @@ export function resolveSshConfig(host: string, options: ResolveSshConfigOptions 
   const wasAddress = isAddress(name, family)
   if (!wasAddress) name = asciiLower(name)
   const canonicalize = opts.num('canonicalizehostname') ?? 0
-  if (wasAddress) name = canonicalAddress(name, family) ?? name
+  if (wasAddress) {
+    // ssh keeps the name when the canonical form differs only in case.
+    const canonical = canonicalAddress(name, family)
+    if (canonical !== undefined && canonical !== asciiLower(name)) name = canonical
+  }
   else if (canonicalize !== 0) refuseDnsCanonicalization(opts, name, canonicalize)
   else if (opts.permittedCnames?.some(([s]) => s !== 'none') === true && direct(opts)) refuseDns('CanonicalizePermittedCNAMEs')
   if (canonicalize !== 0 || first.wantFinal === true) {

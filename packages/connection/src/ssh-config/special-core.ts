@@ -61,8 +61,9 @@ const port: Handler = (ctx, args) => {
 
 const proxyCommand: Handler = (ctx, args) => {
   const { opts } = ctx.pass
-  // A ProxyJump obtained earlier (even `none`) makes every later ProxyCommand a no-op.
-  if (ctx.active.value && opts.jump === undefined && opts.proxyCommand === undefined) {
+  // OpenSSH 9.2 looks only at ProxyCommand here: a ProxyJump obtained earlier has already set
+  // it to `none`, while an earlier `ProxyJump none` leaves it free.
+  if (ctx.active.value && opts.proxyCommand === undefined) {
     opts.proxyCommand = ctx.rest.replace(WS_EQ, '')
   }
   args.consume()
