@@ -3,6 +3,7 @@
  * `ssh -G` prints (every key it prints, not only the ones a Connection honours), or refuse with
  * ConfigError where ssh refuses.
  */
+import { basename } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '@x/transport'
 import { HOST_CASES } from './fixtures/ssh-config/cases-hosts.js'
@@ -44,6 +45,12 @@ describe('resolveSshConfig against ssh -G (OpenSSH 9.2)', () => {
       if (c.error === true) {
         expect(run.ssh.ok, 'ssh -G refuses this config').toBe(false)
         expect(run.ours.ok ? 'resolved' : run.ours.error).toBeInstanceOf(ConfigError)
+        // Where ssh names a file and line, we name the same ones.
+        const where = run.ssh.ok ? null : /([^\s:]+):? line (\d+)/.exec(run.ssh.stderr)
+        if (where !== null && !run.ours.ok) {
+          const error = run.ours.error as ConfigError
+          expect([basename(error.file ?? ''), error.line]).toEqual([basename(where[1] ?? ''), Number(where[2])])
+        }
         return
       }
       if (!run.ssh.ok) throw new Error(`ssh -G failed: ${run.ssh.stderr}`)
