@@ -1,0 +1,266 @@
+/**
+ * put() against the test bed's OpenSSH sshd through a Transport. The remote side is this
+ * machine, so the local file system is the oracle: every byte is checked by SHA-256. The SFTP
+ * session runs as the test user, so remote files live in a directory that user owns.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import * as fs from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { startSshd, type SshdHandle } from '@x/testbed'
+import { ConnectionLostError, SFTPError, SftpStatus, type SftpClient, type SSHError, type Transport } from '@x/transport'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { put } from '../src/transfer/put.js'
+import { authenticatedTransport, testUserTempDir } from '../../transport/test/helpers.js'
+
+const MiB = 1024 * 1024
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  await pipeline(createReadStream(path), hash)
+  return hash.digest('hex')
+}
+
+/** Writes `size` random bytes to `path` (1 MiB blocks, each numbered) and returns their SHA-256. */
+async function randomFile(path: string, size: number): Promise<string> {
+  const hash = createHash('sha256')
+  const handle = await fs.open(path, 'w')
+  try {
+    const block = randomBytes(Math.min(size, MiB))
+    for (let at = 0; at < size; at += block.length) {
+      const chunk = block.subarray(0, Math.min(block.length, size - at))
+      if (chunk.length >= 4) chunk.writeUInt32BE(at / MiB, 0) // a repeated block cannot hash the same
+      hash.update(chunk)
+      await handle.write(chunk)
+    }
+  } finally {
+    await handle.close()
+  }
+  return hash.digest('hex')
+}
+
+let sshd: SshdHandle
+let t: Transport
+let sftp: SftpClient
+let local = '' // root-owned, local files only
+let remote = '' // the test user's, reached over SFTP
+const closeErrors: SSHError[] = []
+
+beforeAll(async () => {
+  sshd = await startSshd()
+  t = await authenticatedTransport(sshd)
+  t.on('close', (err) => void (err && closeErrors.push(err)))
+  sftp = await t.openSftpClient()
+  local = await fs.mkdtemp(join(tmpdir(), 'transfer-put-local-'))
+  remote = await testUserTempDir('transfer-put-remote')
+})
+
+afterAll(async () => {
+  await sftp?.close()
+  await t?.close()
+  await sshd?.close()
+  await Promise.all([local, remote].filter((d) => d !== '').map((d) => fs.rm(d, { recursive: true, force: true })))
+  await new Promise((resolve) => setImmediate(resolve))
+  expect(closeErrors).toEqual([])
+})
+
+describe('put() from a local path', () => {
+  it.each([0, 1, 32767, 32769])('uploads %i bytes byte-exact and reports progress up to the total', async (size) => {
+    const source = join(local, `exact-${size}.bin`)
+    const hash = await randomFile(source, size)
+    const calls: Array<[number, number | undefined]> = []
+    const target = join(remote, `exact-${size}.bin`)
+    const result = await put(sftp, source, target, { onProgress: (n, total) => calls.push([n, total]) })
+    expect(result).toEqual({ localPath: source, remotePath: target, bytes: size })
+    expect(await sha256File(target)).toBe(hash)
+    expect(calls.at(-1)).toEqual([size, size])
+    for (let i = 1; i < calls.length; i++) expect(calls[i]![0]).toBeGreaterThanOrEqual(calls[i - 1]![0])
+  })
+
+  it('uploads 256 MiB byte-exact', async () => {
+    const source = join(local, 'big.bin')
+    const hash = await randomFile(source, 256 * MiB)
+    const target = join(remote, 'big.bin')
+    let reports = 0
+    const result = await put(sftp, source, target, { onProgress: () => void reports++ })
+    expect(result.bytes).toBe(256 * MiB)
+    expect(reports).toBeGreaterThan(1)
+    expect(await sha256File(target)).toBe(hash)
+    await Promise.all([fs.rm(source), fs.rm(target)])
+  }, 180_000)
+
+  it('gives the remote file the local permission bits by default (Fabric preserve_mode)', async () => {
+    const source = join(local, 'script.sh')
+    await fs.writeFile(source, '#!/bin/sh\necho hi\n')
+    await fs.chmod(source, 0o751)
+    await put(sftp, source, join(remote, 'script.sh'))
+    expect((await fs.stat(join(remote, 'script.sh'))).mode & 0o7777).toBe(0o751)
+  })
+
+  it('sets mode exactly when given, over preserveMode', async () => {
+    const source = join(local, 'moded.txt')
+    await fs.writeFile(source, 'x')
+    await fs.chmod(source, 0o751)
+    await put(sftp, source, join(remote, 'moded.txt'), { mode: 0o604 })
+    expect((await fs.stat(join(remote, 'moded.txt'))).mode & 0o7777).toBe(0o604)
+  })
+
+  it('leaves the mode of an existing remote file alone with preserveMode: false', async () => {
+    const source = join(local, 'keep.txt')
+    await fs.writeFile(source, 'new content')
+    await fs.chmod(source, 0o755)
+    const target = join(remote, 'keep.txt')
+    await sftp.writeFile(target, 'old', { mode: 0o600 })
+    await put(sftp, source, target, { preserveMode: false })
+    const info = await fs.stat(target)
+    expect(info.mode & 0o7777).toBe(0o600)
+    expect(await fs.readFile(target, 'utf8')).toBe('new content')
+  })
+
+  it('puts into an existing remote directory, with or without a trailing slash, under the local base name', async () => {
+    const source = join(local, 'into-dir.txt')
+    await fs.writeFile(source, 'dir')
+    const dir = join(remote, 'dest')
+    await sftp.mkdir(dir)
+    expect((await put(sftp, source, dir)).remotePath).toBe(join(dir, 'into-dir.txt'))
+    expect(await fs.readFile(join(dir, 'into-dir.txt'), 'utf8')).toBe('dir')
+    await fs.writeFile(source, 'slash')
+    expect((await put(sftp, source, `${dir}/`)).remotePath).toBe(join(dir, 'into-dir.txt'))
+    expect(await fs.readFile(join(dir, 'into-dir.txt'), 'utf8')).toBe('slash')
+  })
+
+  it('names a missing local file in an SFTPError without status whose cause is the fs error', async () => {
+    const err = await put(sftp, join(local, 'nope.txt'), join(remote, 'nope.txt')).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(SFTPError)
+    expect((err as SFTPError).code).toBe('ERR_SSH_SFTP')
+    expect((err as SFTPError).status).toBeUndefined()
+    expect(((err as SFTPError).cause as NodeJS.ErrnoException).code).toBe('ENOENT')
+    expect(await sftp.exists(join(remote, 'nope.txt'))).toBe(false)
+  })
+
+  it('refuses a local directory as the source with EISDIR', async () => {
+    const err = await put(sftp, local, join(remote, 'a-dir')).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(SFTPError)
+    expect(((err as SFTPError).cause as NodeJS.ErrnoException).code).toBe('EISDIR')
+  })
+})
+
+describe('put() from a stream or a Buffer', () => {
+  it('uploads a stream byte-exact, counting every byte (total unknown)', async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) => randomBytes(1000 + i * 997))
+    const size = chunks.reduce((n, c) => n + c.length, 0)
+    const calls: Array<[number, number | undefined]> = []
+    const target = join(remote, 'from-stream.bin')
+    const result = await put(sftp, Readable.from(chunks), target, { onProgress: (n, total) => calls.push([n, total]) })
+    expect(result).toEqual({ remotePath: target, bytes: size })
+    expect(await sha256File(target)).toBe(sha256(Buffer.concat(chunks)))
+    expect(calls.at(-1)).toEqual([size, undefined])
+  })
+
+  it('uploads a file stream into a remote directory under the stream path base name', async () => {
+    const source = join(local, 'streamed-name.txt')
+    await fs.writeFile(source, 'named stream')
+    const result = await put(sftp, createReadStream(source), `${remote}/`)
+    expect(result.remotePath).toBe(join(remote, 'streamed-name.txt'))
+    expect(await fs.readFile(join(remote, 'streamed-name.txt'), 'utf8')).toBe('named stream')
+  })
+
+  it.each([0, 1, 32767, 32769, 3 * MiB + 5])('uploads a %i-byte Buffer byte-exact with progress up to its size', async (size) => {
+    const data = randomBytes(size)
+    const calls: Array<[number, number | undefined]> = []
+    const target = join(remote, `buffer-${size}.bin`)
+    const result = await put(sftp, data, target, { mode: 0o640, onProgress: (n, total) => calls.push([n, total]) })
+    expect(result).toEqual({ remotePath: target, bytes: size })
+    expect(sha256(await fs.readFile(target))).toBe(sha256(data))
+    expect(calls.at(-1)).toEqual([size, size])
+    expect((await fs.stat(target)).mode & 0o7777).toBe(0o640)
+  })
+
+  it('uploads a Uint8Array view without copying bytes from outside the view', async () => {
+    const backing = randomBytes(100)
+    const view = new Uint8Array(backing.buffer, backing.byteOffset + 10, 50)
+    const target = join(remote, 'view.bin')
+    await put(sftp, view, target)
+    expect(sha256(await fs.readFile(target))).toBe(sha256(backing.subarray(10, 60)))
+  })
+
+  it('refuses a Buffer aimed at a directory with a TypeError (it has no file name)', async () => {
+    await expect(put(sftp, Buffer.from('x'), remote)).rejects.toBeInstanceOf(TypeError)
+    await expect(put(sftp, Readable.from([Buffer.from('x')]), `${remote}/`)).rejects.toBeInstanceOf(TypeError)
+  })
+})
+
+describe('put() failures', () => {
+  it('raises SFTPError status 2 when the remote directory is missing', async () => {
+    const target = join(remote, 'missing-dir', 'file.txt')
+    for (const source of [Buffer.from('x'), await writeTemp('missing.txt')]) {
+      const err = await put(sftp, source, target).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(SFTPError)
+      expect((err as SFTPError).status).toBe(SftpStatus.NO_SUCH_FILE)
+      expect((err as SFTPError).path).toBe(target)
+    }
+  })
+
+  it('raises SFTPError status 3 in a directory the user may not enter', async () => {
+    const denied = join(remote, 'root-only')
+    await fs.mkdir(denied, { mode: 0o700 }) // created by root: the test user cannot enter it
+    await fs.chmod(denied, 0o700)
+    const target = join(denied, 'file.txt')
+    for (const source of [Buffer.from('x'), await writeTemp('denied.txt')]) {
+      const err = await put(sftp, source, target).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(SFTPError)
+      expect((err as SFTPError).status).toBe(SftpStatus.PERMISSION_DENIED)
+    }
+    expect(await fs.readdir(denied)).toEqual([])
+  })
+
+  it('rejects with the signal reason when aborted mid-upload', async () => {
+    const source = join(local, 'abort.bin')
+    await randomFile(source, 16 * MiB)
+    const ac = new AbortController()
+    const reason = new Error('stop')
+    const aborting = put(sftp, source, join(remote, 'abort.bin'), {
+      signal: ac.signal,
+      onProgress: (n) => void (n >= 2 * MiB && ac.abort(reason)),
+    })
+    await expect(aborting).rejects.toBe(reason)
+    await expect(put(sftp, source, join(remote, 'abort2.bin'), { signal: AbortSignal.abort(reason) })).rejects.toBe(reason)
+    expect(await sftp.exists(join(remote, 'abort2.bin'))).toBe(false)
+
+    const streamAc = new AbortController()
+    const streaming = put(sftp, Readable.from((function* () {
+      for (let i = 0; i < 1000; i++) yield randomBytes(64 * 1024)
+    })()), join(remote, 'abort-stream.bin'), {
+      signal: streamAc.signal,
+      onProgress: (n) => void (n >= MiB && streamAc.abort(reason)),
+    })
+    await expect(streaming).rejects.toBe(reason)
+    expect(sftp.isOpen).toBe(true) // the client is still usable
+    expect((await put(sftp, Buffer.from('after'), join(remote, 'after.txt'))).bytes).toBe(5)
+  })
+
+  it('raises ConnectionLostError on a closed SFTP client', async () => {
+    const t2 = await authenticatedTransport(sshd)
+    const sftp2 = await t2.openSftpClient()
+    await t2.close()
+    const err = await put(sftp2, Buffer.from('x'), join(remote, 'closed.txt')).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConnectionLostError)
+  })
+
+  it('rejects bad arguments with TypeError / RangeError before any I/O', async () => {
+    await expect(put(sftp, Buffer.from('x'), '')).rejects.toBeInstanceOf(TypeError)
+    await expect(put(sftp, 42 as never, join(remote, 'x'))).rejects.toBeInstanceOf(TypeError)
+    await expect(put(sftp, Buffer.from('x'), join(remote, 'x'), { mode: 0o10000 })).rejects.toBeInstanceOf(RangeError)
+    await expect(put(sftp, Buffer.from('x'), join(remote, 'x'), { onProgress: 1 as never })).rejects.toBeInstanceOf(TypeError)
+  })
+})
+
+async function writeTemp(name: string): Promise<string> {
+  const path = join(local, name)
+  await fs.writeFile(path, basename(path))
+  return path
+}
