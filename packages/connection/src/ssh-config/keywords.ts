@@ -7,20 +7,22 @@
 /** A multistate table: accepted words (case-insensitive) and their values; the first word with a value is how ssh -G prints it. */
 export type Multistate = readonly (readonly [string, number])[]
 
+/** Maps the words of a yes/no option to 1/0 (readconf.c `multistate_flag`). */
 export const FLAG: Multistate = [['true', 1], ['false', 0], ['yes', 1], ['no', 0]]
-export const YES_NO_ASK: Multistate = [...FLAG, ['ask', 2]]
+const YES_NO_ASK: Multistate = [...FLAG, ['ask', 2]]
+/** Maps AddKeysToAgent's words to their values (readconf.c `multistate_yesnoaskconfirm`). */
 export const YES_NO_ASK_CONFIRM: Multistate = [...YES_NO_ASK, ['confirm', 3]]
-export const STRICT_HOST_KEY: Multistate = [['true', 2], ['false', 0], ['yes', 2], ['no', 0], ['ask', 3], ['off', 0], ['accept-new', 1]]
-export const ADDRESS_FAMILY: Multistate = [['inet', 4], ['inet6', 6], ['any', 0]]
-export const CONTROL_MASTER: Multistate = [['true', 1], ['yes', 1], ['false', 0], ['no', 0], ['auto', 2], ['ask', 3], ['autoask', 4]]
-export const TUNNEL: Multistate = [['ethernet', 2], ['point-to-point', 1], ['true', 1], ['yes', 1], ['false', 0], ['no', 0]]
-export const REQUEST_TTY: Multistate = [['true', 2], ['yes', 2], ['false', 1], ['no', 1], ['force', 3], ['auto', 0]]
-export const SESSION_TYPE: Multistate = [['none', 0], ['subsystem', 1], ['default', 2]]
-export const CANONICALIZE: Multistate = [['true', 1], ['false', 0], ['yes', 1], ['no', 0], ['always', 2]]
-export const PUBKEY_AUTH: Multistate = [['true', 3], ['false', 0], ['yes', 3], ['no', 0], ['unbound', 1], ['host-bound', 2]]
-export const COMPRESSION: Multistate = [['yes', 1], ['no', 0]]
+const STRICT_HOST_KEY: Multistate = [['true', 2], ['false', 0], ['yes', 2], ['no', 0], ['ask', 3], ['off', 0], ['accept-new', 1]]
+const ADDRESS_FAMILY: Multistate = [['inet', 4], ['inet6', 6], ['any', 0]]
+const CONTROL_MASTER: Multistate = [['true', 1], ['yes', 1], ['false', 0], ['no', 0], ['auto', 2], ['ask', 3], ['autoask', 4]]
+const TUNNEL: Multistate = [['ethernet', 2], ['point-to-point', 1], ['true', 1], ['yes', 1], ['false', 0], ['no', 0]]
+const REQUEST_TTY: Multistate = [['true', 2], ['yes', 2], ['false', 1], ['no', 1], ['force', 3], ['auto', 0]]
+const SESSION_TYPE: Multistate = [['none', 0], ['subsystem', 1], ['default', 2]]
+const CANONICALIZE: Multistate = [['true', 1], ['false', 0], ['yes', 1], ['no', 0], ['always', 2]]
+const PUBKEY_AUTH: Multistate = [['true', 3], ['false', 0], ['yes', 3], ['no', 0], ['unbound', 1], ['host-bound', 2]]
+const COMPRESSION: Multistate = [['yes', 1], ['no', 0]]
 
-/** How a keyword's arguments parse. `special` ones have their own handler in apply-special.ts. */
+/** How a keyword's arguments parse. `special` ones have their own handler in special-core.ts or special-more.ts. */
 export type KeywordKind = 'flag' | 'multi' | 'int' | 'time' | 'string' | 'command' | 'ignore' | 'special'
 
 /** One keyword: how it parses, which option it sets, and (for multistate) its table and whether ssh -G prints it by that table. */
