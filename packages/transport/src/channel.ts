@@ -165,7 +165,9 @@ export class Channel extends ChannelDuplex {
     // The exit status may still be on its way (OpenSSH can send EOF before exit-signal): when
     // the ssh2 channel is open, onInnerClose records the outcome once ssh2 closes it.
     if (!this.inner || this.innerClosed) this.#recordExit({ code: null, signal: null })
-    if (!this.stderr.destroyed) this.stderr.destroy()
+    // End stderr rather than destroy it: Node destroys this Duplex as soon as stdout ended and
+    // stdin finished, and stderr's last data and 'end' may still be unread.
+    this.stderr.push(null)
     super._destroy(error, callback)
   }
 
