@@ -1,25 +1,27 @@
 // Prepares this machine for the real-server tests (DESIGN.md §4): installs OpenSSH server and
-// client, Dropbear, socat and openssl when one of their binaries is missing, and creates
-// /run/sshd (sshd refuses to start without its privilege-separation directory).
+// client, Dropbear, socat, openssl, sudo and PostgreSQL when one of their binaries is missing,
+// and creates /run/sshd (sshd refuses to start without its privilege-separation directory).
+//
+// The test bed runs its own PostgreSQL servers (initdb in a temp dir, as the `postgres` account
+// the package creates); it never uses, starts or stops the cluster Debian's package may create.
 //
 // Plain Node ESM, no dependencies. Idempotent; returns in well under a second when everything
 // is present. As root on Debian it installs what is missing with apt-get (bounded in time,
 // output on stderr); as any other user it only reports what is missing and exits non-zero.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, chmodSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, chmodSync, readdirSync, statSync } from 'node:fs'
 
-const REQUIRED = [
-  '/usr/sbin/sshd',
-  '/usr/sbin/dropbear',
-  '/usr/bin/dropbearkey',
-  '/usr/bin/socat',
-  '/usr/bin/ssh',
-  '/usr/bin/ssh-keygen',
-  '/usr/bin/ssh-agent',
-  '/usr/bin/ssh-add',
-  '/usr/bin/openssl',
-]
-const PACKAGES = ['openssh-server', 'openssh-client', 'dropbear-bin', 'socat', 'openssl']
+// The binaries the test bed runs, by the Debian package that brings them. PostgreSQL's live
+// under a versioned directory (Debian 12: /usr/lib/postgresql/15/bin), found at run time.
+const requiredBinaries = () => ({
+  'openssh-server': ['/usr/sbin/sshd'],
+  'openssh-client': ['/usr/bin/ssh', '/usr/bin/ssh-keygen', '/usr/bin/ssh-agent', '/usr/bin/ssh-add'],
+  'dropbear-bin': ['/usr/sbin/dropbear', '/usr/bin/dropbearkey'],
+  socat: ['/usr/bin/socat'],
+  openssl: ['/usr/bin/openssl'],
+  sudo: ['/usr/bin/sudo', '/usr/sbin/visudo'],
+  postgresql: ['postgres', 'initdb', 'pg_isready', 'psql'].map((name) => `${postgresBinDir()}/${name}`),
+})
 const APT_TIMEOUT_MS = 10 * 60_000
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 
@@ -43,24 +45,37 @@ function run(command, args, env = {}) {
   }
 }
 
-function missingBinaries() {
-  return REQUIRED.filter((path) => !existsSync(path))
+/** Returns /usr/lib/postgresql/<newest version>/bin when it holds the server. */
+function postgresBinDir() {
+  const root = '/usr/lib/postgresql'
+  const versions = existsSync(root)
+    ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    : []
+  const found = versions.find((v) => existsSync(`${root}/${v}/bin/postgres`))
+  return `${root}/${found ?? '<version>'}/bin`
 }
 
-let missing = missingBinaries()
+/** Lists [package, its missing binaries] for every package with a binary missing. */
+function missingPackages() {
+  return Object.entries(requiredBinaries())
+    .map(([pkg, paths]) => [pkg, paths.filter((path) => !existsSync(path))])
+    .filter(([, paths]) => paths.length > 0)
+}
+
+// Only the packages with something missing: installing present ones would upgrade them.
+const missing = missingPackages()
 if (missing.length > 0) {
+  const packages = missing.map(([pkg]) => pkg)
+  const what = missing.flatMap(([, paths]) => paths).join(', ')
   if (!isRoot) {
-    fail(
-      `missing ${missing.join(', ')}; as root run: apt-get install -y ` +
-        `--no-install-recommends ${PACKAGES.join(' ')}`,
-    )
+    fail(`missing ${what}; as root run: apt-get install -y --no-install-recommends ${packages.join(' ')}`)
   }
-  if (!existsSync('/usr/bin/apt-get')) fail(`missing ${missing.join(', ')} and no apt-get here`)
+  if (!existsSync('/usr/bin/apt-get')) fail(`missing ${what} and no apt-get here`)
   const env = { DEBIAN_FRONTEND: 'noninteractive' }
   run('/usr/bin/apt-get', ['update'], env)
-  run('/usr/bin/apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], env)
-  missing = missingBinaries()
-  if (missing.length > 0) fail(`still missing after apt-get install: ${missing.join(', ')}`)
+  run('/usr/bin/apt-get', ['install', '-y', '--no-install-recommends', ...packages], env)
+  const still = missingPackages().flatMap(([, paths]) => paths)
+  if (still.length > 0) fail(`still missing after apt-get install: ${still.join(', ')}`)
 }
 
 // sshd (run as root) needs its privilege-separation directory; /run is a tmpfs, so it is
