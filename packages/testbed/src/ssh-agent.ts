@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { runCommand } from './run-command.js'
@@ -27,7 +28,7 @@ export interface SshAgentHandle {
 /**
  * Starts a real `ssh-agent -D -a <socket>` in a private temp dir.
  *
- * @throws Error when the agent's socket does not appear within 5 s.
+ * @throws Error when the agent's socket does not accept connections within 5 s.
  */
 export async function startSshAgent(): Promise<SshAgentHandle> {
   const dir = await makeTempDir('agent')
@@ -61,7 +62,10 @@ export async function startSshAgent(): Promise<SshAgentHandle> {
       await removeTempDir(dir)
     })())
   try {
-    await waitFor(() => existsSync(socketPath), { timeoutMs: 5000, description: 'the ssh-agent socket' })
+    // The socket file appears at bind(), before listen(): until then connecting is refused.
+    await waitFor(() => existsSync(socketPath) && accepts(socketPath), {
+      timeoutMs: 5000, description: 'the ssh-agent socket',
+    })
   } catch (err) {
     await close()
     throw err
@@ -86,4 +90,19 @@ export async function startSshAgent(): Promise<SshAgentHandle> {
     close,
     [Symbol.asyncDispose]: close,
   }
+}
+
+/** Tells whether the UNIX socket at `path` accepts a connection (closed at once). */
+function accepts(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path)
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => {
+      socket.destroy()
+      resolve(false)
+    })
+  })
 }

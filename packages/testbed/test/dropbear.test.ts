@@ -80,25 +80,31 @@ describe('startDropbear variants and lifetime', () => {
   it('adds its keys to ~/.ssh/authorized_keys and removes exactly them on close', async () => {
     const before = await authorizedKeys()
     const server = await startDropbear()
-    const during = await authorizedKeys()
-    const added = during.split('\n').filter((l) => l && !before.includes(l))
-    expect(added).toHaveLength(server.clientKeys.authorized.length)
-    const client = await ssh2Connect({
-      host: server.host, port: server.port, username: server.user, privateKey: server.clientKeys.ecdsa.privateText,
-    })
-    const pids = await waitFor(async () => {
-      const found = await server.connectionPids()
-      return found.length > 0 ? found : null
-    })
-    for (const pid of pids) process.kill(pid, 'SIGSTOP')
-    const clientClosed = once(client, 'close')
-    await server.close()
-    client.destroy()
-    await clientClosed
-    expect(pids.filter(isProcessAlive)).toEqual([])
-    expect(isProcessAlive(server.pid)).toBe(false)
-    expect(existsSync(server.dir)).toBe(false)
-    const after = await authorizedKeys()
-    for (const line of added) expect(after).not.toContain(line)
+    try {
+      const during = await authorizedKeys()
+      // Only this process's lines: a concurrent run on the machine adds and removes its own.
+      const mine = ` xssh-testbed:${process.pid}:`
+      const added = during.split('\n').filter((l) => l.includes(mine) && !before.includes(l))
+      expect(added).toHaveLength(server.clientKeys.authorized.length)
+      const client = await ssh2Connect({
+        host: server.host, port: server.port, username: server.user, privateKey: server.clientKeys.ecdsa.privateText,
+      })
+      const pids = await waitFor(async () => {
+        const found = await server.connectionPids()
+        return found.length > 0 ? found : null
+      })
+      for (const pid of pids) process.kill(pid, 'SIGSTOP')
+      const clientClosed = once(client, 'close')
+      await server.close()
+      client.destroy()
+      await clientClosed
+      expect(pids.filter(isProcessAlive)).toEqual([])
+      expect(isProcessAlive(server.pid)).toBe(false)
+      expect(existsSync(server.dir)).toBe(false)
+      const after = await authorizedKeys()
+      for (const line of added) expect(after).not.toContain(line)
+    } finally {
+      await server.close() // idempotent: a failed expectation must not leave Dropbear running
+    }
   })
 })
