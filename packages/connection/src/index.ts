@@ -1,6 +1,17 @@
 // The public surface of @x/connection, listed by hand (no `export *`).
-// Connection itself lands with issue #3; the error classes are re-exported now so that
-// users import every error from the package they use (DESIGN.md §1).
+export { Connection } from './connection.js'
+export type { SignalOption, SessionOptions } from './connection.js'
+export type {
+  ConnectionOptions,
+  ConnectionAuthOptions,
+  ConnectionHostKeyOptions,
+  PassphraseCallback,
+} from './connection-options.js'
+export { Result } from './run.js'
+export type { RunOptions, Watcher } from './run.js'
+export type { SudoOptions } from './sudo.js'
+
+// Every error class of the library, so programs import errors from the package they use.
 export {
   SSHError,
   ConnectError,
@@ -19,3 +30,4 @@ export {
   ProxyCommandError,
   UnexpectedExitError,
 } from '@x/transport'
+export type { SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, CommandResult } from '@x/transport'

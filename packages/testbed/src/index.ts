@@ -35,6 +35,7 @@ export {
 } from './proc.js'
 export type { ProcessStat } from './proc.js'
 export { isStopped } from './server-process.js'
+export { ensureSudo, sudoersText, SUDO, SUDOERS_FILE, VISUDO } from './sudo.js'
 export { runCommand } from './run-command.js'
 export type { RunCommandOptions, CommandOutput } from './run-command.js'
 export { waitFor } from './wait.js'

@@ -25,8 +25,9 @@ let cached: Promise<TestUser> | undefined
 /**
  * Returns the dedicated local test account, creating it first when missing (as root).
  *
- * The account `xssh-test` has shell /bin/sh, a real home directory (0700), only its own
- * group and no sudo rights. Its random password is generated once and kept in
+ * The account `xssh-test` has shell /bin/sh, a real home directory (0700) and only its own
+ * group (so no sudo through a group); `ensureSudo()` (sudo.ts) gives it sudo with its own password
+ * and nothing more. Its random password is generated once and kept in
  * /var/lib/xssh-testbed/password (root-only, 0600), then reused. Creation is serialised
  * by a machine-wide lock, so parallel vitest workers can all call this.
  *

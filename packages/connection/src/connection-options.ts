@@ -1,0 +1,102 @@
+import type { HostKeyVerifier, InteractiveHandler, PrivateKey } from '@x/transport'
+import type { SshConfigSource } from './ssh-config/index.js'
+
+/** Supplies the passphrase of an encrypted key file; called once per key that needs one. */
+export type PassphraseCallback = (keyPath: string) => string | Promise<string>
+
+/** How a {@link Connection} authenticates (paramiko's `SSHClient.connect` arguments, grouped). */
+export interface ConnectionAuthOptions {
+  /** Tried after keys (password, or keyboard-interactive answered with it). */
+  readonly password?: string
+  /** Keys tried first, before the agent and ssh_config's IdentityFile. Paths, key text or loaded keys. */
+  readonly privateKeys?: ReadonlyArray<PrivateKey | string | Buffer>
+  /** Passphrase for encrypted keys, or a callback asked per key file. */
+  readonly passphrase?: string | PassphraseCallback
+  /** Agent socket; `false` never uses an agent. Default: IdentityAgent from ssh_config, else SSH_AUTH_SOCK. */
+  readonly agent?: string | false
+  /** Answers keyboard-interactive rounds (2FA codes, PAM prompts). */
+  readonly interactive?: InteractiveHandler
+  /** Whether to look for keys in ssh_config's IdentityFile list and OpenSSH's default key files. Default true. */
+  readonly lookForKeys?: boolean
+}
+
+/** How a {@link Connection} checks host keys. */
+export interface ConnectionHostKeyOptions {
+  /** known_hosts files; default: ssh_config's UserKnownHostsFile then GlobalKnownHostsFile. */
+  readonly knownHostsFiles?: readonly string[]
+  /**
+   * 'strict' rejects unknown keys, 'accept-new' learns them (never a changed one), 'off' accepts
+   * anything (insecure), or your own verifier. Default: ssh_config's StrictHostKeyChecking
+   * (yes → strict; accept-new and no → accept-new; ask, having no prompt here → strict).
+   */
+  readonly policy?: 'strict' | 'accept-new' | 'off' | HostKeyVerifier
+  /** Hash learnt entries; default ssh_config's HashKnownHosts. */
+  readonly hash?: boolean
+}
+
+/** Options of `new Connection(host, options)`; validated once, never mutated. */
+export interface ConnectionOptions {
+  /** Login name; overrides the host shorthand and ssh_config's User. */
+  readonly user?: string
+  /** Port; overrides the host shorthand and ssh_config's Port. */
+  readonly port?: number
+  /** ssh_config: default the user's and the system's files; `false` none; paths; or `{ text }`. */
+  readonly config?: SshConfigSource
+  /** Lets `Match exec` in ssh_config run its command (off by default: a config must not run code). */
+  readonly allowMatchExec?: boolean
+  /** TCP connect and SSH handshake limit; overrides ssh_config's ConnectTimeout. */
+  readonly connectTimeoutMs?: number
+  readonly auth?: ConnectionAuthOptions
+  readonly hostKeys?: ConnectionHostKeyOptions
+  /** Keepalive; default ServerAliveInterval/ServerAliveCountMax from ssh_config, else 15 s × 3. `false` turns it off. */
+  readonly keepalive?: { readonly intervalMs: number; readonly countMax?: number } | false
+  /** How many session channels may be open at once before `run()` and friends queue. Default 10 (sshd's MaxSessions). */
+  readonly maxSessions?: number
+  /** Per-phase limits passed to the Transport (auth, channel). */
+  readonly timeouts?: { readonly authMs?: number; readonly channelMs?: number }
+}
+
+/** Options after validation. @internal */
+export interface ResolvedConnectionOptions extends ConnectionOptions {
+  readonly maxSessions: number
+}
+
+function isMs(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+}
+
+/** Validates `options` into a frozen copy. @internal */
+export function resolveConnectionOptions(options: ConnectionOptions = {}): ResolvedConnectionOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
+  if (options.user !== undefined && (typeof options.user !== 'string' || options.user === '')) throw new TypeError('user must be a non-empty string')
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)) {
+    throw new RangeError('port must be an integer 1–65535')
+  }
+  if (options.connectTimeoutMs !== undefined && !isMs(options.connectTimeoutMs)) throw new RangeError('connectTimeoutMs must be ≥ 0')
+  const maxSessions = options.maxSessions ?? 10
+  if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new RangeError('maxSessions must be an integer ≥ 1')
+  const auth = options.auth ?? {}
+  if (auth.password !== undefined && typeof auth.password !== 'string') throw new TypeError('auth.password must be a string')
+  if (auth.privateKeys !== undefined && !Array.isArray(auth.privateKeys)) throw new TypeError('auth.privateKeys must be an array')
+  if (auth.passphrase !== undefined && typeof auth.passphrase !== 'string' && typeof auth.passphrase !== 'function') {
+    throw new TypeError('auth.passphrase must be a string or a function')
+  }
+  if (auth.agent !== undefined && auth.agent !== false && typeof auth.agent !== 'string') throw new TypeError('auth.agent must be a path or false')
+  if (auth.interactive !== undefined && typeof auth.interactive !== 'function') throw new TypeError('auth.interactive must be a function')
+  const hostKeys = options.hostKeys ?? {}
+  const policy = hostKeys.policy
+  if (policy !== undefined && typeof policy !== 'function' && !['strict', 'accept-new', 'off'].includes(policy)) {
+    throw new TypeError("hostKeys.policy must be 'strict', 'accept-new', 'off' or a verifier function")
+  }
+  if (options.keepalive !== undefined && options.keepalive !== false) {
+    if (!isMs(options.keepalive.intervalMs)) throw new RangeError('keepalive.intervalMs must be ≥ 0')
+    const countMax = options.keepalive.countMax
+    if (countMax !== undefined && (!Number.isInteger(countMax) || countMax < 0)) throw new RangeError('keepalive.countMax must be an integer ≥ 0')
+  }
+  return Object.freeze({
+    ...options,
+    auth: Object.freeze({ ...auth, ...(auth.privateKeys ? { privateKeys: Object.freeze([...auth.privateKeys]) } : {}) }),
+    hostKeys: Object.freeze({ ...hostKeys }),
+    maxSessions,
+  })
+}

@@ -1,0 +1,297 @@
+import {
+  ConfigError,
+  Transport,
+  type Channel,
+  type ChannelSocket,
+  type PtyOptions,
+  type SftpClient,
+} from '@x/transport'
+import { authenticate } from './auth-policy.js'
+import { configFlag, configNumber, configString } from './config-values.js'
+import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection-options.js'
+import { hostKeyVerifierFor } from './host-key-policy.js'
+import { parseHostSpec } from './host-spec.js'
+import { collectRun, type Result, type RunOptions } from './run.js'
+import { SessionLimiter } from './session-limiter.js'
+import { resolveSshConfig, type ResolvedSshConfig } from './ssh-config/index.js'
+import { collectSudo, sudoCommandLine, type SudoOptions } from './sudo.js'
+
+/** The `signal` every async call accepts. */
+export interface SignalOption {
+  readonly signal?: AbortSignal
+}
+
+/** Options of `exec()` and `shell()`. */
+export interface SessionOptions extends SignalOption {
+  readonly pty?: boolean | PtyOptions
+  readonly env?: Readonly<Record<string, string>>
+}
+
+const DEFAULT_KEEPALIVE = { intervalMs: 15_000, countMax: 3 }
+
+/**
+ * An SSH connection to one host, resolved and authenticated the way `ssh` would, with Fabric's
+ * verbs; Fabric's `Connection`. Nothing touches the network until the first verb (or `open()`).
+ *
+ * @example
+ * ```ts
+ * await using c = new Connection('deploy@web1')
+ * const { stdout } = await c.run('uname -a')
+ * await c.put('./app.tar.gz', '/srv/releases/')
+ * ```
+ */
+export class Connection {
+  /** The host as given (an ssh_config alias or a name), without user and port. */
+  readonly host: string
+  /** The user that logs in (explicit option > shorthand > ssh_config User > local user). */
+  readonly user: string
+  /** The port dialled (explicit option > shorthand > ssh_config Port > 22). */
+  readonly port: number
+  /** The name dialled (ssh_config HostName, else `host`). */
+  readonly hostname: string
+  /** The resolved ssh_config for this host, as `ssh -G` prints it (lower-case keys). */
+  readonly sshConfig: ResolvedSshConfig
+  readonly #options: ResolvedConnectionOptions
+  readonly #limiter: SessionLimiter
+  #transport: Transport | undefined
+  #opening: Promise<Transport> | undefined
+  #openController: AbortController | undefined
+  #openWaiters = 0
+  #sftp: Promise<SftpClient> | undefined
+  readonly #resources = new Set<{ close(): Promise<void> }>()
+
+  /**
+   * Resolves `host` ('user@host:port', '[v6]:port', an ssh_config alias) against ssh_config;
+   * synchronous and offline.
+   * @throws ConfigError when ssh_config is invalid (as OpenSSH would refuse it).
+   * @throws TypeError / RangeError for invalid options.
+   */
+  constructor(host: string, options: ConnectionOptions = {}) {
+    this.#options = resolveConnectionOptions(options)
+    const spec = parseHostSpec(host)
+    this.host = spec.host
+    const user = this.#options.user ?? spec.user
+    const port = this.#options.port ?? spec.port
+    this.sshConfig = resolveSshConfig(spec.host, {
+      ...(this.#options.config !== undefined ? { config: this.#options.config } : {}),
+      ...(user !== undefined ? { user } : {}),
+      ...(port !== undefined ? { port } : {}),
+      allowMatchExec: this.#options.allowMatchExec === true,
+    })
+    this.user = configString(this.sshConfig, 'user') ?? ''
+    this.port = configNumber(this.sshConfig, 'port') ?? 22
+    this.hostname = configString(this.sshConfig, 'hostname') ?? spec.host
+    if (configString(this.sshConfig, 'proxyjump') || configString(this.sshConfig, 'proxycommand')) {
+      // TODO(#4): gateways. Refusing is better than silently dialling the host directly.
+      throw new ConfigError(`ssh_config gives ${spec.host} a ProxyJump/ProxyCommand; gateways are not supported yet`)
+    }
+    this.#limiter = new SessionLimiter(this.#options.maxSessions)
+  }
+
+  /** Whether an authenticated transport is up. */
+  get isConnected(): boolean {
+    return this.#transport?.isAuthenticated === true
+  }
+
+  /** The authenticated transport, while connected. */
+  get transport(): Transport | undefined {
+    return this.#transport
+  }
+
+  /**
+   * Connects and authenticates (every verb does this on first use); concurrent calls share one
+   * attempt, which is torn down when every caller has aborted.
+   * @throws ConnectError, TimeoutError, HandshakeError, HostKeyError, AuthenticationError, KeyError.
+   */
+  async open(options: SignalOption = {}): Promise<void> {
+    await this.#ready(options.signal)
+  }
+
+  /**
+   * Runs `command` and resolves with its Result; Fabric's `run`.
+   * @throws UnexpectedExitError when it exits non-zero (unless `warn`).
+   * @throws TimeoutError with phase 'command' after `timeoutMs`.
+   */
+  async run(command: string, options: RunOptions = {}): Promise<Result> {
+    const ch = await this.#session((c) => c.exec(command), options, options.signal)
+    return collectRun(ch, command, options).finally(() => ch.destroy())
+  }
+
+  /**
+   * Runs `command` as root (or `options.user`) through sudo, answering its prompt with the
+   * password; Fabric's `sudo`. The password never appears in the captured output.
+   * @throws AuthenticationError when sudo rejects the password (at once, never a hang).
+   */
+  async sudo(command: string, options: SudoOptions = {}): Promise<Result> {
+    const password = options.password ?? this.#options.auth?.password
+    const { line, markers } = sudoCommandLine(command, options)
+    const ch = await this.#session((c) => c.exec(line), options, options.signal)
+    return collectSudo(ch, command, markers, password, options, this.#label()).finally(() => ch.destroy())
+  }
+
+  /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */
+  async exec(command: string, options: SessionOptions = {}): Promise<Channel> {
+    return this.#session((c) => c.exec(command), options, options.signal)
+  }
+
+  /** Starts an interactive shell (with a pty unless `pty: false`) and returns its Channel. */
+  async shell(options: SessionOptions = {}): Promise<Channel> {
+    return this.#session((c) => c.invokeShell(), { ...options, pty: options.pty ?? true }, options.signal)
+  }
+
+  /** Returns this connection's SFTP client (one per connection, opened on first use); Fabric's `sftp()`. */
+  async sftp(options: SignalOption = {}): Promise<SftpClient> {
+    const t = await this.#ready(options.signal)
+    if (!this.#sftp) {
+      const opening = t.openSftpClient({ ...(options.signal ? { signal: options.signal } : {}) })
+      this.#sftp = opening
+      opening.then(
+        (client) => {
+          this.#resources.add(client)
+          t.once('close', () => this.#resources.delete(client))
+        },
+        () => {
+          if (this.#sftp === opening) this.#sftp = undefined
+        },
+      )
+    }
+    return this.#sftp
+  }
+
+  /** Opens a socket to `host:port` as seen from the server (a direct-tcpip channel). */
+  async openSocket(host: string, port: number, options: SignalOption = {}): Promise<ChannelSocket> {
+    const t = await this.#ready(options.signal)
+    const ch = await t.openChannel('direct-tcpip', { dest: [host, port], ...(options.signal ? { signal: options.signal } : {}) })
+    return ch.asSocket()
+  }
+
+  /** Closes forwards, SFTP and the transport; idempotent. The Connection may be opened again. */
+  async close(): Promise<void> {
+    this.#openController?.abort(new ConfigError('the connection was closed while opening'))
+    const resources = [...this.#resources]
+    this.#resources.clear()
+    await Promise.allSettled(resources.map((r) => r.close()))
+    this.#sftp = undefined
+    const t = this.#transport
+    this.#transport = undefined
+    await t?.close()
+  }
+
+  /** Closes the connection; `await using c = new Connection(…)`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  /** Registers something that must close with this connection (forwards); returns it. @internal */
+  protected track<T extends { close(): Promise<void> }>(resource: T): T {
+    this.#resources.add(resource)
+    return resource
+  }
+
+  #label(): string {
+    return `${this.user}@${this.hostname}:${this.port}`
+  }
+
+  /** Opens a session channel, starts it with `start` inside the session limiter, and returns it. */
+  async #session(start: (ch: Channel) => Promise<void>, options: SessionOptions, signal: AbortSignal | undefined): Promise<Channel> {
+    const t = await this.#ready(signal)
+    const { value: ch, release } = await this.#limiter.run(async () => {
+      const c = await t.openSession()
+      if (options.pty) c.getPty(options.pty === true ? {} : options.pty)
+      for (const [name, value] of Object.entries(options.env ?? {})) c.setEnvironmentVariable(name, value)
+      try {
+        await start(c)
+      } catch (err) {
+        c.destroy()
+        throw err
+      }
+      return c
+    }, signal)
+    ch.once('close', release)
+    void ch.exitStatus().then(release)
+    return ch
+  }
+
+  async #ready(signal: AbortSignal | undefined): Promise<Transport> {
+    signal?.throwIfAborted()
+    const current = this.#transport
+    if (current?.isAuthenticated) return current
+    if (!this.#opening) {
+      const controller = new AbortController()
+      this.#openController = controller
+      this.#opening = this.#connect(controller.signal).finally(() => {
+        this.#opening = undefined
+        if (this.#openController === controller) this.#openController = undefined
+      })
+    }
+    const opening = this.#opening
+    const controller = this.#openController
+    this.#openWaiters++
+    try {
+      return await raceAbort(opening, signal)
+    } finally {
+      this.#openWaiters--
+      if (signal?.aborted && this.#openWaiters === 0) controller?.abort(signal.reason)
+    }
+  }
+
+  async #connect(signal: AbortSignal): Promise<Transport> {
+    const cfg = this.sshConfig
+    const configuredTimeout = configNumber(cfg, 'connecttimeout')
+    const connectMs = this.#options.connectTimeoutMs ?? (configuredTimeout !== undefined ? configuredTimeout * 1000 : 20_000)
+    const t = new Transport({ host: this.hostname, port: this.port }, {
+      hostKeyVerifier: hostKeyVerifierFor(cfg, this.#options.hostKeys ?? {}),
+      hostname: configString(cfg, 'hostkeyalias') ?? this.hostname,
+      port: this.port,
+      keepalive: this.#keepalive(),
+      compression: configFlag(cfg, 'compression'),
+      timeouts: {
+        connectMs,
+        handshakeMs: Math.max(connectMs, 20_000),
+        ...(this.#options.timeouts?.authMs !== undefined ? { authMs: this.#options.timeouts.authMs } : {}),
+        ...(this.#options.timeouts?.channelMs !== undefined ? { channelMs: this.#options.timeouts.channelMs } : {}),
+      },
+    })
+    try {
+      await t.startClient({ signal })
+      await authenticate({ transport: t, username: this.user, target: `${this.hostname}:${this.port}`, config: cfg, auth: this.#options.auth ?? {}, signal })
+    } catch (err) {
+      t.destroy()
+      throw err
+    }
+    t.once('close', () => {
+      if (this.#transport !== t) return
+      this.#transport = undefined
+      this.#sftp = undefined
+    })
+    this.#transport = t
+    return t
+  }
+
+  #keepalive(): { intervalMs: number; countMax: number } | undefined {
+    const option = this.#options.keepalive
+    if (option === false) return undefined
+    if (option) return { intervalMs: option.intervalMs, countMax: option.countMax ?? 3 }
+    const seconds = configNumber(this.sshConfig, 'serveraliveinterval') ?? 0
+    if (seconds === 0) return DEFAULT_KEEPALIVE
+    return { intervalMs: seconds * 1000, countMax: configNumber(this.sshConfig, 'serveralivecountmax') ?? 3 }
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
+}

@@ -1,0 +1,117 @@
+/**
+ * Fabric's `sudo`: runs a command through `sudo -S` with a prompt marker unique to this call and
+ * answers that prompt with the password. The elevated shell prints a second unique marker before
+ * it runs the command, so a refusal is known for certain — whatever sudo's language or
+ * `passwd_tries` — and becomes a typed error at once instead of a hang.
+ * @internal
+ */
+import { randomBytes } from 'node:crypto'
+import { AuthenticationError, UnexpectedExitError, type Channel } from '@x/transport'
+import { collectRun, Result, type RunOptions } from './run.js'
+
+/**
+ * Options of `Connection.sudo()`. `stdin` is not offered: sudo reads the password from the same
+ * stream, so data sent before its prompt would be taken as the password.
+ */
+export interface SudoOptions extends Omit<RunOptions, 'watchers' | 'redact' | 'keepStdinOpen' | 'stdin'> {
+  /** The sudo password (default: the connection's auth.password). */
+  readonly password?: string
+  /** Run as this user instead of root (`sudo -u`). */
+  readonly user?: string
+}
+
+/** The markers of one sudo call. @internal */
+export interface SudoMarkers {
+  /** sudo's prompt (`-p`). */
+  readonly prompt: string
+  /** Printed on stderr by the elevated shell once sudo let it run. */
+  readonly granted: string
+}
+
+/** Quotes `text` for a POSIX shell. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`
+}
+
+/** The sudo command line for `command`, with markers unique to this call. */
+export function sudoCommandLine(command: string, options: SudoOptions): { line: string; markers: SudoMarkers } {
+  const id = randomBytes(6).toString('hex')
+  const markers = { prompt: `[sudo] password for xssh-${id}: `, granted: `xssh-sudo-granted-${id}` }
+  const userFlag = options.user === undefined ? '' : ` -u ${shellQuote(options.user)}`
+  const shell = `printf %s ${markers.granted} >&2; exec /bin/sh -c "$0"`
+  return {
+    line: `sudo -S -p ${shellQuote(markers.prompt)}${userFlag} -- /bin/sh -c ${shellQuote(shell)} ${shellQuote(command)}`,
+    markers,
+  }
+}
+
+/** Finds `marker` in a stream split into chunks. */
+class MarkerScanner {
+  #tail = ''
+  constructor(private readonly marker: string) {}
+
+  /** Counts the markers completed by `chunk`. */
+  scan(chunk: Buffer): number {
+    let text = this.#tail + chunk.toString('latin1')
+    let found = 0
+    for (let at = text.indexOf(this.marker); at >= 0; at = text.indexOf(this.marker)) {
+      found++
+      text = text.slice(at + this.marker.length)
+    }
+    this.#tail = text.slice(-(this.marker.length - 1))
+    return found
+  }
+}
+
+/** Collects the outcome of a sudo command line started on `ch`, answering its prompt. */
+export async function collectSudo(
+  ch: Channel,
+  command: string,
+  markers: SudoMarkers,
+  password: string | undefined,
+  options: SudoOptions,
+  target: string,
+): Promise<Result> {
+  const { password: _password, user: _user, warn, ...runOptions } = options
+  const prompt = new MarkerScanner(markers.prompt)
+  const granted = new MarkerScanner(markers.granted)
+  let prompts = 0
+  let wasGranted = false
+  const strip = (chunk: Buffer): Buffer => {
+    const text = chunk.toString('latin1')
+    return text.includes(markers.granted) ? Buffer.from(text.split(markers.granted).join(''), 'latin1') : chunk
+  }
+  const onErr = (chunk: Buffer): void => {
+    if (granted.scan(chunk) > 0) wasGranted = true
+    for (let n = prompt.scan(chunk); n > 0 && !wasGranted; n--) {
+      prompts++
+      // A second prompt means the password was wrong; with none to give, the first is a failure.
+      if (prompts > 1 || password === undefined) ch.destroy()
+      else if (!ch.destroyed && ch.writable) ch.write(`${password}\n`)
+    }
+    runOptions.onStderr?.(strip(chunk))
+  }
+  const refusal = (cause?: unknown): AuthenticationError =>
+    new AuthenticationError(
+      password === undefined ? `sudo on ${target} asked for a password and none was given` : `sudo on ${target} rejected the password`,
+      { username: options.user ?? 'root', triedMethods: ['sudo'], allowedTypes: [] },
+      { cause },
+    )
+  let raw: Result
+  try {
+    raw = await collectRun(ch, command, {
+      ...runOptions,
+      warn: true,
+      onStderr: onErr,
+      redact: [markers.prompt, ...(password ? [password] : [])],
+      keepStdinOpen: true,
+    })
+  } catch (err) {
+    if (!wasGranted && prompts > 0) throw refusal(err)
+    throw err
+  }
+  if (!wasGranted) throw refusal()
+  const result = new Result(command, raw.stdout, raw.stderr.split(markers.granted).join(''), raw.exitCode, raw.signal)
+  if (!result.ok && !warn) throw new UnexpectedExitError(`command exited with ${result.signal ?? `code ${result.exitCode}`}: ${command}`, { result })
+  return result
+}
