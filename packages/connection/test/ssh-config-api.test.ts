@@ -4,7 +4,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError } from '@x/transport'
-import { resolveSshConfig } from '../src/ssh-config/index.js'
+import { expandSshConfigPaths, resolveSshConfig } from '../src/ssh-config/index.js'
 
 let home: string
 let system: string
@@ -109,5 +109,23 @@ describe('resolveSshConfig never does network I/O', () => {
     expect(proxied.hostname).toBe('web')
     const plain = resolveSshConfig('web', { ...base(), config: { text: 'CanonicalizeHostname yes\nMatch canonical\n  User canon\n' } })
     expect(plain.user).toBe('canon')
+  })
+})
+
+describe('expandSshConfigPaths', () => {
+  it('expands IdentityFile and CertificateFile as ssh does when loading them, dropping IdentityFile none', () => {
+    const options = { ...base(), localHostname: 'here.example', config: { text: 'Host web\n  HostName web.example\n  Port 2200\n  IdentityFile none\n  IdentityFile ~/.ssh/%h_%r_%p\n  IdentityFile /k/%n-%u-%L-%l-%d-%%\n  CertificateFile ~/c/${X_SSH_CONFIG_TEST}\n' } }
+    const config = resolveSshConfig('web', { ...options, user: 'bob' })
+    expect(config.identityfile).toEqual(['none', '~/.ssh/%h_%r_%p', '/k/%n-%u-%L-%l-%d-%%'])
+    expect(expandSshConfigPaths(config, 'identityfile', options)).toEqual([
+      `${home}/.ssh/web.example_bob_2200`, `/k/web-me-here-here.example-${home}-%`,
+    ])
+    process.env['X_SSH_CONFIG_TEST'] = 'cert.pub'
+    try {
+      expect(expandSshConfigPaths(config, 'certificatefile', options)).toEqual([`${home}/c/cert.pub`])
+    } finally {
+      delete process.env['X_SSH_CONFIG_TEST']
+    }
+    configErrorOf(() => expandSshConfigPaths(config, 'certificatefile', options))
   })
 })

@@ -4,13 +4,13 @@
  * `Match final` (or CanonicalizeHostname) asks for one, then defaults and token expansion.
  * Synchronous and without network: no DNS, no sockets.
  */
-import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { ConfigError } from '@x/transport'
 import { finalizeOptions } from './finalize.js'
 import { canonicalAddress, isAddress, looksLikeAddress } from './host-address.js'
 import type { LocalInfo, PassState } from './line-context.js'
 import { OptionState } from './option-state.js'
+import { passwdHome } from './passwd.js'
 import { asciiLower } from './patterns.js'
 import { readConfigFile, readConfigText, type ReaderState } from './read-config.js'
 import { expand, ExpansionError } from './tokens.js'
@@ -24,18 +24,6 @@ function validHostname(s: string): boolean {
 /** ssh.c `ssh_valid_ruser()`. */
 function validUser(s: string): boolean {
   return !s.startsWith('-') && !/[\p{Cc}'`";&<>|(){}]/u.test(s) && !/\s-/.test(s) && !s.endsWith('\\')
-}
-
-function passwdHome(user: string): string | undefined {
-  try {
-    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-      const f = line.split(':')
-      if (f[0] === user) return f[5]
-    }
-  } catch {
-    // No passwd file: `~user` stays unknown.
-  }
-  return undefined
 }
 
 function localInfo(options: ResolveSshConfigOptions): LocalInfo {
