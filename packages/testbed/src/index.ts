@@ -36,6 +36,8 @@ export {
 export type { ProcessStat } from './proc.js'
 export { isStopped } from './server-process.js'
 export { ensureSudo, sudoersText, SUDO, SUDOERS_FILE, VISUDO } from './sudo.js'
+export { startPostgres, postgresBinDir, POSTGRES_OS_USER, POSTGRES_ROLE } from './postgres.js'
+export type { PostgresOptions, PostgresHandle } from './postgres.js'
 export { runCommand } from './run-command.js'
 export type { RunCommandOptions, CommandOutput } from './run-command.js'
 export { waitFor } from './wait.js'

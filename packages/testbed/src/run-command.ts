@@ -10,6 +10,12 @@ export interface RunCommandOptions {
   env?: NodeJS.ProcessEnv
   /** Resolve even when the command exits non-zero (default false: reject). */
   allowFailure?: boolean
+  /** Run as this user id (root only; supplementary groups are dropped). */
+  uid?: number
+  /** Run with this group id (root only). */
+  gid?: number
+  /** Working directory (default: this process's). */
+  cwd?: string
 }
 
 /** Holds what a finished command printed and how it ended. */
@@ -34,11 +40,14 @@ export function runCommand(
   args: readonly string[],
   options: RunCommandOptions = {},
 ): Promise<CommandOutput> {
-  const { timeoutMs = 30_000, input, env, allowFailure = false } = options
+  const { timeoutMs = 30_000, input, env, allowFailure = false, uid, gid, cwd } = options
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: env ? { ...process.env, ...env } : process.env,
+      uid,
+      gid,
+      cwd,
     })
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []

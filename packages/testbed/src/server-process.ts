@@ -22,16 +22,32 @@ export interface ServerProcess {
   close(): Promise<void>
 }
 
+/** Configures {@link spawnServerProcess}: whom the daemon runs as, and where. */
+export interface SpawnServerOptions {
+  /** Run as this user id (root only; supplementary groups are dropped). */
+  uid?: number
+  /** Run with this group id (root only). */
+  gid?: number
+  /** Working directory (default: this process's). */
+  cwd?: string
+}
+
 /**
  * Spawns `file` with `args`, stdout and stderr appended to `logPath`.
  *
  * The caller waits for readiness; {@link ServerProcess.close} always reaps it.
  */
-export function spawnServerProcess(file: string, args: readonly string[], logPath: string): ServerProcess {
+export function spawnServerProcess(
+  file: string,
+  args: readonly string[],
+  logPath: string,
+  options: SpawnServerOptions = {},
+): ServerProcess {
   const logFd = openSync(logPath, 'a', 0o600)
   let child: ChildProcess
   try {
-    child = spawn(file, args, { stdio: ['ignore', logFd, logFd], env: serverEnv() })
+    const { uid, gid, cwd } = options
+    child = spawn(file, args, { stdio: ['ignore', logFd, logFd], env: serverEnv(), uid, gid, cwd })
   } finally {
     closeSync(logFd) // the child holds its own copy
   }
