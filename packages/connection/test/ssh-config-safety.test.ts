@@ -107,6 +107,13 @@ describe('resolveSshConfig bounds its work', () => {
     expect(performance.now() - start).toBeLessThan(1000)
   })
 
+  it('raises ConfigError within 1 s when Includes fan out past the total budget', () => {
+    const filler = `${'Host other-*\n  User nobody\n'.repeat(30000)}`
+    for (let i = 0; i < 8; i++) write(`.ssh/big${i}.conf`, filler)
+    const config = write('.ssh/config', 'Include big*.conf\n')
+    expect(refusal('web', { config }).ms).toBeLessThan(1000)
+  })
+
   it('refuses a NUL byte, naming its line', () => {
     const config = write('.ssh/config', 'User a\nHost web\0\n')
     expect([refusal('web', { config }).error.line]).toEqual([2])

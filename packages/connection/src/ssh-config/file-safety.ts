@@ -55,10 +55,12 @@ export function readConfigBytes(path: string, checkPerm: boolean, uid: number): 
     const fst = fstatSync(fd)
     if (!fst.isFile()) throw new UnreadableConfigError(`${path} is ${kind(fst)}, not a config file`, false)
     if (checkPerm && !securePermissions(fst, uid)) throw new UnreadableConfigError(`Bad owner or permissions on ${path}`, false)
-    const buf = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1)
+    // Room for the size fstat gave plus some growth, never more than the cap plus one byte.
+    const buf = Buffer.alloc(Math.min(fst.size + 65536, MAX_CONFIG_FILE_BYTES + 1))
     let n = 0
     for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null)
     if (n > MAX_CONFIG_FILE_BYTES) throw new UnreadableConfigError(`${path} is larger than ${MAX_CONFIG_FILE_BYTES} bytes`, false)
+    if (n === buf.length) throw new UnreadableConfigError(`${path} grew while it was read`, false)
     return buf.subarray(0, n)
   } finally {
     closeSync(fd)

@@ -13,8 +13,11 @@ import { lineError, type LineContext, type PassState, type ReadFlags } from './l
 
 /** OpenSSH's READCONF_MAX_DEPTH: the top file is depth 0, an Include there reads depth 1. */
 export const MAX_INCLUDE_DEPTH = 16
-/** All config bytes one resolve may read, Includes and both passes counted (a DAG of Includes can fan out). */
-export const MAX_TOTAL_CONFIG_BYTES = 32 * MAX_CONFIG_FILE_BYTES
+/**
+ * All config bytes one resolve may process, Includes and both passes counted: a DAG of Includes
+ * can fan out without looping, and 4 MiB keeps the worst case well under a second.
+ */
+export const MAX_TOTAL_CONFIG_BYTES = 4 * MAX_CONFIG_FILE_BYTES
 
 /** State shared by every file read in one resolve call. */
 export interface ReaderState {
