@@ -156,8 +156,21 @@ export class ChannelDuplex extends Duplex {
       this.#pendingFinal = () => this._final(callback)
       return
     }
+    // ssh2 1.17 calls a write back while its tail still waits for window space (Channel#_chunk)
+    // and sends it later; the ssh2 channel's 'finish' follows that data and the EOF. Finishing
+    // before it would let autoDestroy send CHANNEL_CLOSE ahead of the data (a truncated stream).
+    if (inner.writableFinished) return callback()
+    const onFinish = (): void => {
+      this.#pendingFinal = undefined
+      callback()
+    }
+    inner.once('finish', onFinish)
+    // The channel may close first (the peer's CLOSE): #resumePending then finishes us.
+    this.#pendingFinal = () => {
+      inner.off('finish', onFinish)
+      callback()
+    }
     inner.end()
-    callback()
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
