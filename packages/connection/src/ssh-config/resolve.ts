@@ -127,8 +127,7 @@ export function resolveSshConfig(host: string, options: ResolveSshConfigOptions 
     const canonical = canonicalAddress(name, family)
     if (canonical !== undefined && canonical !== asciiLower(name)) name = canonical
   }
-  else if (canonicalize !== 0) refuseDnsCanonicalization(opts, name, canonicalize)
-  else if (opts.permittedCnames?.some(([s]) => s !== 'none') === true && direct(opts)) refuseDns('CanonicalizePermittedCNAMEs')
+  else refuseDnsCanonicalization(opts, name, canonicalize)
   if (canonicalize !== 0 || first.wantFinal === true) {
     opts.scalars.set('hostname', name)
     readAll({ pass: { opts, local, host: name, originalHost: host, final: true, wantFinal: null }, cache, budget }, options)
@@ -144,15 +143,23 @@ function refuseDns(what: string): never {
   throw new ConfigError(`${what} would make ssh look the host name up in DNS; resolveSshConfig never does network I/O`)
 }
 
-/** ssh.c `resolve_canonicalize()` for names: refuse exactly where ssh would ask DNS. */
+/**
+ * ssh.c `resolve_canonicalize()` and the CNAME step after it, for names: refuse exactly where ssh
+ * would ask DNS (a name behind a proxy is left alone unless CanonicalizeHostname is `always`).
+ */
 function refuseDnsCanonicalization(opts: OptionState, name: string, mode: number): void {
   if (looksLikeAddress(name)) return
-  if (!direct(opts) && mode !== 2) return
-  if (name.endsWith('.')) refuseDns('CanonicalizeHostname')
-  const dots = name.split('.').length - 1
-  if (dots > (opts.num('canonicalizemaxdots') ?? 1)) return
-  const domains = opts.canonicalDomains ?? []
-  if (domains.length > 0 && domains[0]?.toLowerCase() !== 'none') refuseDns('CanonicalizeHostname with CanonicalDomains')
-  if (opts.permittedCnames?.some(([s]) => s !== 'none') === true) refuseDns('CanonicalizePermittedCNAMEs')
-  if ((opts.num('canonicalizefallbacklocal') ?? 1) === 0) throw new ConfigError(`Could not resolve host "${name}" (CanonicalizeFallbackLocal no)`)
+  const mayResolve = direct(opts) || mode === 2
+  if (mode !== 0 && mayResolve) {
+    if (name.endsWith('.')) refuseDns('CanonicalizeHostname')
+    const dots = name.split('.').length - 1
+    if (dots <= (opts.num('canonicalizemaxdots') ?? 1)) {
+      const domains = opts.canonicalDomains ?? []
+      if (domains.length > 0 && domains[0]?.toLowerCase() !== 'none') refuseDns('CanonicalizeHostname with CanonicalDomains')
+      if ((opts.num('canonicalizefallbacklocal') ?? 1) === 0) throw new ConfigError(`Could not resolve host "${name}" (CanonicalizeFallbackLocal no)`)
+    }
+  }
+  const cnames = opts.permittedCnames ?? []
+  const hasCnames = cnames.length > 0 && !(cnames.length === 1 && cnames[0]?.[0].toLowerCase() === 'none' && cnames[0][1] === '')
+  if (hasCnames && mayResolve) refuseDns('CanonicalizePermittedCNAMEs')
 }
