@@ -111,14 +111,12 @@ export function finalizeOptions(opts: OptionState, hostArg: string, host: string
 
   // dump_client_config()
   const out: Record<string, string | readonly string[]> = { host: hostArg, user, hostname: host, port: String(port) }
-  for (const key of PRINTED_FLAGS) {
-    if (key === 'gssapiauthentication') {
-      for (const g of ['gssapiauthentication', 'gssapikeyexchange', 'gssapidelegatecredentials', 'gssapitrustdns', 'gssapirenewalforcesrekey']) out[g] = formatFlag(g, v(g) ?? 0)
-      for (const g of ['gssapiclientidentity', 'gssapiserveridentity']) if (opts.str(g) !== undefined) out[g] = opts.str(g) ?? ''
-      out['gssapikexalgorithms'] = opts.str('gssapikexalgorithms') ?? DEFAULT_GSS_KEX
-    }
-    if (!key.startsWith('gssapi')) out[key] = formatFlag(key, v(key) ?? 0)
+  for (const key of PRINTED_FLAGS) out[key] = formatFlag(key, v(key) ?? 0)
+  for (const key of ['gssapiclientidentity', 'gssapiserveridentity']) {
+    const value = opts.str(key)
+    if (value !== undefined) out[key] = value
   }
+  out['gssapikexalgorithms'] = opts.str('gssapikexalgorithms') ?? DEFAULT_GSS_KEX
   for (const key of PRINTED_INTS) out[key] = String(v(key))
   const strings: [string, string | undefined][] = [
     ['bindaddress', opts.str('bindaddress')], ['bindinterface', opts.str('bindinterface')], ['ciphers', ciphers],
