@@ -15,9 +15,9 @@ import {
   type PrivateKey,
   type Transport,
 } from '@x/transport'
-import { configFlag, configList, configString } from './config-values.js'
+import { configFlag, configString } from './config-values.js'
 import type { ConnectionAuthOptions } from './connection-options.js'
-import type { ResolvedSshConfig } from './ssh-config/index.js'
+import { expandSshConfigPaths, type ResolvedSshConfig } from './ssh-config/index.js'
 
 /** What the policy needs for one connection. */
 export interface AuthPolicyInput {
@@ -72,7 +72,7 @@ export async function authenticate(input: AuthPolicyInput): Promise<void> {
     const agentPath = agentPathFor(config, auth)
     if (agentPath && (await attempt('publickey', 'publickey (agent)', () => t.authAgent(username, agentPath, { signal })))) return
     if (auth.lookForKeys !== false) {
-      for (const path of configList(config, 'identityfile')) {
+      for (const path of expandSshConfigPaths(config, 'identityfile')) {
         if (!isRegularFile(path)) continue
         const key = await loadKey(path, auth)
         if (!key || seen.has(key.publicKey.fingerprint)) continue

@@ -7,6 +7,12 @@ import {
   type SftpClient,
 } from '@x/transport'
 import { authenticate } from './auth-policy.js'
+import { forwardLocal } from './forwarding/forward-local.js'
+import { forwardRemote } from './forwarding/forward-remote.js'
+import type { LocalForward, LocalForwardOptions, RemoteForward, RemoteForwardOptions } from './forwarding/types.js'
+import { get } from './transfer/get.js'
+import { put } from './transfer/put.js'
+import type { GetDestination, GetOptions, PutOptions, PutSource, TransferResult } from './transfer/types.js'
 import { configFlag, configNumber, configString } from './config-values.js'
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection-options.js'
 import { hostKeyVerifierFor } from './host-key-policy.js'
@@ -158,6 +164,44 @@ export class Connection {
     return this.#sftp
   }
 
+  /**
+   * Uploads a local path, stream or buffer to `remotePath` over SFTP; Fabric's `put`. A path keeps
+   * its permission bits unless `preserveMode: false` or `mode` says otherwise.
+   * @throws SFTPError with the remote path and SFTP status (2 missing, 3 denied).
+   */
+  async put(source: PutSource, remotePath: string, options: PutOptions = {}): Promise<TransferResult> {
+    return put(await this.sftp(signalOf(options)), source, remotePath, options)
+  }
+
+  /**
+   * Downloads `remotePath` to a local path (atomically: temp file, then rename) or a stream;
+   * Fabric's `get`. A failure never leaves a partial file at the destination.
+   * @throws SFTPError with the remote path and SFTP status.
+   */
+  async get(remotePath: string, dest: GetDestination, options: GetOptions = {}): Promise<TransferResult> {
+    return get(await this.sftp(signalOf(options)), remotePath, dest, options)
+  }
+
+  /**
+   * Listens locally and forwards each connection to `remoteHost:remotePort` from the server
+   * (`ssh -L`); Fabric's `forward_local`. Closes with the connection.
+   * @throws ForwardError when the local port cannot be bound.
+   */
+  async forwardLocal(options: LocalForwardOptions): Promise<LocalForward> {
+    const forward = await forwardLocal(await this.#ready(options.signal), options)
+    return this.#hold(forward)
+  }
+
+  /**
+   * Asks the server to listen and forwards each connection to `localHost:localPort` here
+   * (`ssh -R`); Fabric's `forward_remote`. Closes with the connection.
+   * @throws ForwardError when the server refuses.
+   */
+  async forwardRemote(options: RemoteForwardOptions): Promise<RemoteForward> {
+    const forward = await forwardRemote(await this.#ready(options.signal), options)
+    return this.#hold(forward)
+  }
+
   /** Opens a socket to `host:port` as seen from the server (a direct-tcpip channel). */
   async openSocket(host: string, port: number, options: SignalOption = {}): Promise<ChannelSocket> {
     const t = await this.#ready(options.signal)
@@ -182,10 +226,17 @@ export class Connection {
     await this.close()
   }
 
-  /** Registers something that must close with this connection (forwards); returns it. @internal */
-  protected track<T extends { close(): Promise<void> }>(resource: T): T {
+  /** Keeps `resource` until it closes, so `close()` can close it first. */
+  #hold<T extends { close(): Promise<void> }>(resource: T): T {
     this.#resources.add(resource)
-    return resource
+    const close = resource.close.bind(resource)
+    const held: T = Object.assign(resource, {
+      close: async (): Promise<void> => {
+        this.#resources.delete(held)
+        await close()
+      },
+    })
+    return held
   }
 
   #label(): string {
@@ -276,6 +327,10 @@ export class Connection {
     if (seconds === 0) return DEFAULT_KEEPALIVE
     return { intervalMs: seconds * 1000, countMax: configNumber(this.sshConfig, 'serveralivecountmax') ?? 3 }
   }
+}
+
+function signalOf(options: { readonly signal?: AbortSignal | undefined }): SignalOption {
+  return options.signal ? { signal: options.signal } : {}
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

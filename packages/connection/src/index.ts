@@ -10,6 +10,20 @@ export type {
 export { Result } from './run.js'
 export type { RunOptions, Watcher } from './run.js'
 export type { SudoOptions } from './sudo.js'
+export { resolveSshConfig, expandSshConfigPaths } from './ssh-config/index.js'
+export type { ResolvedSshConfig, ResolveSshConfigOptions, SshConfigSource, ExpandSshConfigPathsOptions } from './ssh-config/index.js'
+export { put } from './transfer/put.js'
+export { get } from './transfer/get.js'
+export type { PutOptions, GetOptions, PutSource, GetDestination, TransferResult, TransferProgress } from './transfer/types.js'
+export { forwardLocal } from './forwarding/forward-local.js'
+export { forwardRemote } from './forwarding/forward-remote.js'
+export type {
+  LocalForward,
+  RemoteForward,
+  LocalForwardOptions,
+  RemoteForwardOptions,
+  ForwardConnectionErrorHandler,
+} from './forwarding/types.js'
 
 // Every error class of the library, so programs import errors from the package they use.
 export {

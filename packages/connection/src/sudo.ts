@@ -28,6 +28,10 @@ export interface SudoMarkers {
   readonly granted: string
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
 /** Quotes `text` for a POSIX shell. */
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`
@@ -81,15 +85,26 @@ export async function collectSudo(
     const text = chunk.toString('latin1')
     return text.includes(markers.granted) ? Buffer.from(text.split(markers.granted).join(''), 'latin1') : chunk
   }
-  const onErr = (chunk: Buffer): void => {
-    if (granted.scan(chunk) > 0) wasGranted = true
-    for (let n = prompt.scan(chunk); n > 0 && !wasGranted; n--) {
+  // sudo -S prompts on stderr; with a pty everything arrives on stdout. Watch both.
+  const outPrompt = new MarkerScanner(markers.prompt)
+  const outGranted = new MarkerScanner(markers.granted)
+  const watch = (chunk: Buffer, promptScanner: MarkerScanner, grantedScanner: MarkerScanner): Buffer => {
+    if (grantedScanner.scan(chunk) > 0) wasGranted = true
+    for (let n = promptScanner.scan(chunk); n > 0 && !wasGranted; n--) {
       prompts++
       // A second prompt means the password was wrong; with none to give, the first is a failure.
       if (prompts > 1 || password === undefined) ch.destroy()
       else if (!ch.destroyed && ch.writable) ch.write(`${password}\n`)
     }
-    runOptions.onStderr?.(strip(chunk))
+    return strip(chunk)
+  }
+  const onErr = (chunk: Buffer): void => {
+    const shown = watch(chunk, prompt, granted)
+    runOptions.onStderr?.(shown)
+  }
+  const onOut = (chunk: Buffer): void => {
+    const shown = watch(chunk, outPrompt, outGranted)
+    runOptions.onStdout?.(shown)
   }
   const refusal = (cause?: unknown): AuthenticationError =>
     new AuthenticationError(
@@ -103,7 +118,8 @@ export async function collectSudo(
       ...runOptions,
       warn: true,
       onStderr: onErr,
-      redact: [markers.prompt, ...(password ? [password] : [])],
+      onStdout: onOut,
+      redact: password ? [password] : [],
       keepStdinOpen: true,
     })
   } catch (err) {
@@ -111,7 +127,9 @@ export async function collectSudo(
     throw err
   }
   if (!wasGranted) throw refusal()
-  const result = new Result(command, raw.stdout, raw.stderr.split(markers.granted).join(''), raw.exitCode, raw.signal)
+  // Drop our markers (and, with a pty, the line end sudo echoes after the password).
+  const unmark = (text: string): string => text.split(markers.granted).join('').split(new RegExp(`${escapeRegExp(markers.prompt)}(?:\\r?\\n)?`)).join('')
+  const result = new Result(command, unmark(raw.stdout), unmark(raw.stderr), raw.exitCode, raw.signal)
   if (!result.ok && !warn) throw new UnexpectedExitError(`command exited with ${result.signal ?? `code ${result.exitCode}`}: ${command}`, { result })
   return result
 }

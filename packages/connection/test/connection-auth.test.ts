@@ -105,3 +105,4 @@ beforeAll(async () => {
     await rm(dir, { recursive: true, force: true })
   }
 })
+

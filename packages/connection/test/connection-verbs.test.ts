@@ -1,0 +1,112 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { get as httpGet, request as httpRequest } from 'node:http'
+import { connect as netConnect } from 'node:net'
+import { join } from 'node:path'
+import { connect as tlsConnect } from 'node:tls'
+import { startEchoServer, startSshd, startTlsHttpsServer, testUserTempDir, type SshdHandle } from '@x/testbed'
+import { ConnectError, type Connection } from '@x/connection'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectionTo } from './helpers.js'
+
+let sshd: SshdHandle
+let c: Connection
+let dir: string
+beforeAll(async () => {
+  sshd = await startSshd()
+  c = connectionTo(sshd)
+  dir = await testUserTempDir('verbs-')
+})
+afterAll(async () => {
+  await c?.close()
+  await sshd?.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
+
+async function body(res: NodeJS.ReadableStream): Promise<string> {
+  let text = ''
+  for await (const chunk of res) text += String(chunk)
+  return text
+}
+
+describe('Connection.put/get', () => {
+  it('uploads and downloads byte-exact with progress reaching the total', async () => {
+    const data = randomBytes(3 << 20)
+    const local = join(dir, 'local.bin')
+    await writeFile(local, data, { mode: 0o640 })
+    const seen: number[] = []
+    await c.put(local, `${dir}/remote.bin`, { onProgress: (bytes) => seen.push(bytes) })
+    expect(seen.at(-1)).toBe(data.length)
+    const back = join(dir, 'back.bin')
+    await c.get(`${dir}/remote.bin`, back)
+    expect(sha(await readFile(back))).toBe(sha(data))
+    expect((await c.sftp()).isOpen).toBe(true)
+  })
+})
+
+describe('Connection.forwardLocal/forwardRemote', () => {
+  it('forwards a local port through the server and closes with the connection', async () => {
+    await using echo = await startEchoServer()
+    const own = connectionTo(sshd)
+    const fwd = await own.forwardLocal({ remoteHost: '127.0.0.1', remotePort: echo.port })
+    const sock = netConnect(fwd.port, '127.0.0.1')
+    sock.end('ping')
+    expect(await body(sock)).toBe('ping')
+    await own.close()
+    expect(fwd.closed).toBe(true)
+    const refused = await new Promise<string>((resolve) => {
+      const s = netConnect(fwd.port, '127.0.0.1')
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? ''))
+      s.on('connect', () => {
+        s.destroy()
+        resolve('connected')
+      })
+    })
+    expect(refused).toBe('ECONNREFUSED')
+  })
+
+  it('forwards a remote port to a local service', async () => {
+    await using echo = await startEchoServer()
+    await using fwd = await c.forwardRemote({ localPort: echo.port })
+    const reply = await c.run(`printf hello | nc -q 1 127.0.0.1 ${fwd.port} || printf hello | socat - TCP:127.0.0.1:${fwd.port}`, { warn: true })
+    expect(reply.stdout).toBe('hello')
+  })
+})
+
+describe('Connection.openSocket for drivers', () => {
+  it('carries http.get through createConnection', async () => {
+    const server = (await import('node:http')).createServer((_req, res) => res.end('over ssh'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    try {
+      const sock = await c.openSocket('127.0.0.1', port)
+      const text = await new Promise<string>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, createConnection: () => sock as never }, (res) => body(res).then(resolve, reject)).on('error', reject)
+      })
+      expect(text).toBe('over ssh')
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('carries TLS (tls.connect({ socket }) + https over it)', async () => {
+    await using https = await startTlsHttpsServer()
+    const sock = await c.openSocket('127.0.0.1', https.port)
+    const tlsSocket = tlsConnect({ socket: sock as never, ca: https.ca, servername: 'localhost' })
+    const text = await new Promise<string>((resolve, reject) => {
+      httpRequest({ host: 'localhost', port: https.port, createConnection: () => tlsSocket as never }, (res) => body(res).then(resolve, reject))
+        .on('error', reject)
+        .end()
+    })
+    expect(text).toBe(https.body)
+  })
+
+  it('a refused target is a typed error', async () => {
+    const err = await c.openSocket('127.0.0.1', 1).catch((e: unknown) => e)
+    expect(err).toHaveProperty('code', 'ERR_SSH_CHANNEL_OPEN')
+    void ConnectError
+  })
+})
