@@ -6,6 +6,7 @@ import {
   type PtyOptions,
   type SftpClient,
 } from '@x/transport'
+import { algorithmsFromConfig } from './algorithm-policy.js'
 import { authenticate } from './auth-policy.js'
 import { forwardLocal } from './forwarding/forward-local.js'
 import { forwardRemote } from './forwarding/forward-remote.js'
@@ -295,6 +296,7 @@ export class Connection {
       hostname: configString(cfg, 'hostkeyalias') ?? this.hostname,
       port: this.port,
       keepalive: this.#keepalive(),
+      algorithms: algorithmsFromConfig(cfg),
       compression: configFlag(cfg, 'compression'),
       timeouts: {
         connectMs,

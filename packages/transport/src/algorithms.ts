@@ -15,6 +15,13 @@ const ALGORITHMS_FOR_KEY_TYPE: Readonly<Record<string, readonly string[]>> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 }
 
+/**
+ * Lists the algorithms this build can negotiate, by option name (they depend on ssh2's version,
+ * OpenSSL and the native binding).
+ */
+export const supportedAlgorithms: Readonly<Record<'kex' | 'serverHostKey' | 'cipher' | 'mac' | 'compress', readonly string[]>> =
+  algorithmTables.supported
+
 /** Throws TypeError for an algorithm this ssh2 build does not implement. */
 export function checkAlgorithms(algorithms: AlgorithmOptions): void {
   for (const kind of Object.keys(algorithms) as Kind[]) {

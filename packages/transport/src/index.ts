@@ -26,6 +26,7 @@ export type {
   CommandResult,
 } from './errors.js'
 export { Transport } from './transport.js'
+export { supportedAlgorithms } from './algorithms.js'
 export type { NegotiatedAlgorithms, TransportEvents, SignalOption, GlobalRequestReply } from './transport.js'
 export type {
   TransportOptions,
