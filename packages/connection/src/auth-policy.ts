@@ -100,12 +100,16 @@ export async function authenticate(input: AuthPolicyInput): Promise<void> {
   )
 }
 
-/** The agent socket: explicit option, else IdentityAgent, else SSH_AUTH_SOCK; none with IdentitiesOnly. */
+/** The agent used for authentication: none with IdentitiesOnly (the agent may hold any key). */
 function agentPathFor(config: ResolvedSshConfig, auth: ConnectionAuthOptions): string | undefined {
+  if (typeof auth.agent !== 'string' && configFlag(config, 'identitiesonly')) return undefined
+  return agentSocket(config, auth)
+}
+
+/** The agent socket: explicit option, else IdentityAgent, else SSH_AUTH_SOCK; only if it exists. */
+export function agentSocket(config: ResolvedSshConfig, auth: ConnectionAuthOptions): string | undefined {
   if (auth.agent === false) return undefined
   if (typeof auth.agent === 'string') return auth.agent
-  // IdentitiesOnly: only configured identity files are offered (the agent may hold any key).
-  if (configFlag(config, 'identitiesonly')) return undefined
   const configured = configString(config, 'identityagent')
   const path = configured === undefined || configured === 'SSH_AUTH_SOCK' ? process.env['SSH_AUTH_SOCK'] : configured
   return path && existsSync(path) ? path : undefined

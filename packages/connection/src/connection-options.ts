@@ -52,6 +52,11 @@ export interface ConnectionOptions {
   readonly keepalive?: { readonly intervalMs: number; readonly countMax?: number } | false
   /** How many session channels may be open at once before `run()` and friends queue. Default 10 (sshd's MaxSessions). */
   readonly maxSessions?: number
+  /**
+   * Forwards the agent to the server (`ssh -A`): true uses the agent of `auth.agent`, IdentityAgent
+   * or SSH_AUTH_SOCK; a string names the socket. Default: ssh_config's ForwardAgent.
+   */
+  readonly forwardAgent?: boolean | string
   /** Per-phase limits passed to the Transport (auth, channel). */
   readonly timeouts?: { readonly authMs?: number; readonly channelMs?: number }
 }
@@ -73,6 +78,9 @@ export function resolveConnectionOptions(options: ConnectionOptions = {}): Resol
     throw new RangeError('port must be an integer 1–65535')
   }
   if (options.connectTimeoutMs !== undefined && !isMs(options.connectTimeoutMs)) throw new RangeError('connectTimeoutMs must be ≥ 0')
+  if (options.forwardAgent !== undefined && typeof options.forwardAgent !== 'boolean' && (typeof options.forwardAgent !== 'string' || options.forwardAgent === '')) {
+    throw new TypeError('forwardAgent must be a boolean or an agent socket path')
+  }
   const maxSessions = options.maxSessions ?? 10
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new RangeError('maxSessions must be an integer ≥ 1')
   const auth = options.auth ?? {}

@@ -7,7 +7,7 @@ import {
   type SftpClient,
 } from '@x/transport'
 import { algorithmsFromConfig } from './algorithm-policy.js'
-import { authenticate } from './auth-policy.js'
+import { agentSocket, authenticate } from './auth-policy.js'
 import { forwardLocal } from './forwarding/forward-local.js'
 import { forwardRemote } from './forwarding/forward-remote.js'
 import type { LocalForward, LocalForwardOptions, RemoteForward, RemoteForwardOptions } from './forwarding/types.js'
@@ -297,6 +297,7 @@ export class Connection {
       port: this.port,
       keepalive: this.#keepalive(),
       algorithms: algorithmsFromConfig(cfg),
+      ...this.#agentForwarding(),
       compression: configFlag(cfg, 'compression'),
       timeouts: {
         connectMs,
@@ -321,6 +322,16 @@ export class Connection {
     return t
   }
 
+  /** ForwardAgent: the option, else ssh_config (yes, or a socket path / $VARIABLE). */
+  #agentForwarding(): { agentForwarding?: string } {
+    const option = this.#options.forwardAgent
+    const configured = configString(this.sshConfig, 'forwardagent')
+    const wanted = option ?? (configured === undefined || configured === 'no' ? false : configured === 'yes' ? true : configured)
+    if (wanted === false) return {}
+    const socket = typeof wanted === 'string' ? expandAgentPath(wanted) : agentSocket(this.sshConfig, this.#options.auth ?? {})
+    return socket ? { agentForwarding: socket } : {}
+  }
+
   #keepalive(): { intervalMs: number; countMax: number } | undefined {
     const option = this.#options.keepalive
     if (option === false) return undefined
@@ -329,6 +340,11 @@ export class Connection {
     if (seconds === 0) return DEFAULT_KEEPALIVE
     return { intervalMs: seconds * 1000, countMax: configNumber(this.sshConfig, 'serveralivecountmax') ?? 3 }
   }
+}
+
+/** ForwardAgent may name an environment variable (`$SSH_AUTH_SOCK`) instead of a path. */
+function expandAgentPath(value: string): string | undefined {
+  return value.startsWith('$') ? process.env[value.slice(1)] : value
 }
 
 function signalOf(options: { readonly signal?: AbortSignal | undefined }): SignalOption {

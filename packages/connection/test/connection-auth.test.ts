@@ -106,3 +106,23 @@ beforeAll(async () => {
   }
 })
 
+
+describe('agent forwarding', () => {
+  it('forwards the agent with forwardAgent: the server sees its keys', async () => {
+    await using agent = await startSshAgent()
+    await agent.add(pubkey.clientKeys.ecdsa.privatePath)
+    await using c = new Connection('target', { config: configFor(pubkey), auth: { agent: agent.socketPath }, forwardAgent: true })
+    const listed = await c.run('ssh-add -l')
+    expect(listed.stdout).toContain(pubkey.clientKeys.ecdsa.fingerprint)
+  })
+
+  it('takes ForwardAgent from ssh_config, and forwards nothing by default', async () => {
+    await using agent = await startSshAgent()
+    await agent.add(pubkey.clientKeys.ecdsa.privatePath)
+    await using on = new Connection('target', { config: configFor(pubkey, [`ForwardAgent ${agent.socketPath}`]) })
+    expect((await on.run('ssh-add -l')).stdout).toContain(pubkey.clientKeys.ecdsa.fingerprint)
+    await using off = new Connection('target', { config: configFor(pubkey), auth: { agent: agent.socketPath } })
+    const r = await off.run('ssh-add -l', { warn: true })
+    expect(r.exitCode).not.toBe(0)
+  })
+})

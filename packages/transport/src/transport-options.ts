@@ -48,6 +48,11 @@ export interface TransportOptions {
   readonly debug?: (line: string) => void
   /** How long `close()` waits for the peer before destroying the socket. Default 2 000. */
   readonly closeGraceMs?: number
+  /**
+   * Forwards this agent socket to the server (`ssh -A`): every exec and shell session requests
+   * agent forwarding, and the server's agent channels are connected to this socket.
+   */
+  readonly agentForwarding?: string
 }
 
 /** Where a Transport connects: a ready byte stream, 'host:port', or `{ host, port }`. */
@@ -63,6 +68,7 @@ export interface ResolvedTransportOptions {
   readonly requireStrictKex: boolean
   readonly debug: ((line: string) => void) | undefined
   readonly closeGraceMs: number
+  readonly agentForwarding: string | undefined
 }
 
 function checkMs(value: unknown, name: string, fallback: number): number {
@@ -88,6 +94,9 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
     throw new TypeError('hostKeyVerifier must be a function')
   }
   if (options.debug !== undefined && typeof options.debug !== 'function') throw new TypeError('debug must be a function')
+  if (options.agentForwarding !== undefined && (typeof options.agentForwarding !== 'string' || options.agentForwarding === '')) {
+    throw new TypeError('agentForwarding must be the path of an agent socket')
+  }
   const t = options.timeouts ?? {}
   const a = options.algorithms ?? {}
   let keepalive: ResolvedTransportOptions['keepalive']
@@ -116,6 +125,7 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
     requireStrictKex: options.requireStrictKex === true,
     debug: options.debug,
     closeGraceMs: checkMs(options.closeGraceMs, 'closeGraceMs', 2_000),
+    agentForwarding: options.agentForwarding,
   })
 }
 

@@ -581,6 +581,9 @@ export class Transport extends EventEmitter<TransportEvents> {
       hostVerifier: makeHostVerifier(verifier, this.#name, this.#hostKey) as never,
       algorithms: buildAlgorithms(this.#options, verifier, this.#name) as never,
       ...(this.#options.debug ? { debug: this.#options.debug } : {}),
+      // ssh2 1.17 then requests agent forwarding on every exec/shell session and connects the
+      // server's auth-agent@openssh.com channels to this socket.
+      ...(this.#options.agentForwarding ? { agent: this.#options.agentForwarding, agentForward: true } : {}),
     })
     observeMessage(client, 'USERAUTH_FAILURE', (_proto, methods, partial) => {
       this.#auth.observeFailure(Array.isArray(methods) ? (methods as string[]) : [], partial === true)
