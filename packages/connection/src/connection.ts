@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  ConnectionLostError,
   Transport,
   type Channel,
   type ChannelSocket,
@@ -212,7 +213,7 @@ export class Connection {
 
   /** Closes forwards, SFTP and the transport; idempotent. The Connection may be opened again. */
   async close(): Promise<void> {
-    this.#openController?.abort(new ConfigError('the connection was closed while opening'))
+    this.#openController?.abort(new ConnectionLostError(`the connection to ${this.#label()} was closed while opening`))
     const resources = [...this.#resources]
     this.#resources.clear()
     await Promise.allSettled(resources.map((r) => r.close()))
