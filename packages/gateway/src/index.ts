@@ -1,3 +1,15 @@
 // The public surface of @x/gateway, listed by hand (no `export *`).
-// The gateway functions land with issue #4; the errors it raises are re-exported now.
+export { openDirectTcpip } from './direct-tcpip.js'
+export type { DirectTcpipVia } from './direct-tcpip.js'
+export { openProxyCommand } from './open-proxy-command.js'
+export type { ProxyCommandOptions } from './open-proxy-command.js'
+export { ProxyCommandSocket } from './proxy-command-socket.js'
+export { parseProxyJump } from './parse-proxy-jump.js'
+export type { JumpHop } from './parse-proxy-jump.js'
+export { expandTokens } from './expand-tokens.js'
+export type { TokenValues } from './expand-tokens.js'
+export { checkHostForCommand, checkUserForCommand } from './check-names.js'
+export { resolveGateway } from './resolve-gateway.js'
+export type { GatewayPlan, GatewayInputs, ExplicitGateway, SshConfigGateway } from './resolve-gateway.js'
+// The errors this package raises, from @x/transport's one error tree.
 export { GatewayConflictError, ProxyCommandError, ConfigError } from '@x/transport'

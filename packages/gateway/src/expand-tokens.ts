@@ -1,0 +1,55 @@
+/**
+ * ProxyCommand token expansion, as OpenSSH's `percent_expand()` does it for the tokens a
+ * gateway knows: one pass, so a `%` inside a value is never expanded again.
+ */
+import { ConfigError } from '@x/transport'
+
+/** Values of the tokens {@link expandTokens} knows. A token whose value is missing is an error when used. */
+export interface TokenValues {
+  /** `%h`: the host name to connect to (after ssh_config HostName). */
+  readonly h?: string
+  /** `%p`: the port. */
+  readonly p?: number | string
+  /** `%r`: the remote user name. */
+  readonly r?: string
+  /** `%n`: the host name as the caller wrote it (the alias, before HostName). */
+  readonly n?: string
+}
+
+const KNOWN = new Set(['h', 'p', 'r', 'n'])
+
+/**
+ * Expands `%h`, `%p`, `%r`, `%n` and `%%` in `template`; OpenSSH's `percent_expand()` for the
+ * ProxyCommand tokens. Values are inserted as they are: validate names from API callers first
+ * ({@link checkHostForCommand}).
+ *
+ * @throws TypeError when `template` is not a string.
+ * @throws ConfigError for an unknown token (`%x`), a lone `%` at the end, or a token whose value
+ *   was not given.
+ * @example
+ * ```ts
+ * expandTokens('nc %h %p', { h: 'db.internal', p: 5432 }) // 'nc db.internal 5432'
+ * ```
+ */
+export function expandTokens(template: string, values: TokenValues): string {
+  if (typeof template !== 'string') throw new TypeError('template must be a string')
+  let out = ''
+  for (let i = 0; i < template.length; i++) {
+    const ch = template.charAt(i)
+    if (ch !== '%') {
+      out += ch
+      continue
+    }
+    const token = template.charAt(++i)
+    if (token === '%') {
+      out += '%'
+      continue
+    }
+    if (token === '') throw new ConfigError(`invalid format: lone "%" at the end of ${JSON.stringify(template)}`)
+    if (!KNOWN.has(token)) throw new ConfigError(`unknown token %${token} in ${JSON.stringify(template)} (known: %h %p %r %n %%)`)
+    const value = values[token as keyof TokenValues]
+    if (value === undefined) throw new ConfigError(`token %${token} in ${JSON.stringify(template)} has no value`)
+    out += String(value)
+  }
+  return out
+}
