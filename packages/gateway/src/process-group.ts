@@ -1,10 +1,23 @@
 import type { ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { descendantsInGroup } from './group-members.js'
 
 /** How often the group is polled while it is being stopped. */
 const POLL_MS = 10
 /** How long {@link ProcessGroup.stop} waits after SIGKILL before it gives up waiting. */
 const AFTER_KILL_MS = 5000
+/** How long the other members get to be reaped by their parents before the leader is signalled. */
+const MEMBERS_FIRST_MS = 100
+
+/** Tells whether `pid` exists (a zombie not yet reaped by its parent included). */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
 
 /** How the leader ended. */
 export interface ExitStatus {
@@ -70,7 +83,7 @@ export class ProcessGroup {
   }
 
   async #stop(graceMs: number): Promise<void> {
-    this.#signal('SIGTERM')
+    await this.#signal('SIGTERM')
     const killAt = Date.now() + graceMs
     const giveUpAt = killAt + AFTER_KILL_MS
     let killed = false
@@ -83,14 +96,32 @@ export class ProcessGroup {
       const now = Date.now()
       if (!killed && now >= killAt) {
         killed = true
-        this.#signal('SIGKILL')
+        await this.#signal('SIGKILL')
       }
       if (now >= giveUpAt) return
       await sleep(POLL_MS)
     }
   }
 
-  #signal(signal: NodeJS.Signals): void {
+  /**
+   * Signals the other members first, so that a leader still waiting for them (a shell running a
+   * pipeline) reaps them: killed together, they would be orphaned and left to init, which may be
+   * slow to reap them or (Node as PID 1 in a container) never do it. Then the whole group.
+   */
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    if (!this.isAlive()) return
+    // Once the leader is gone its children are orphans already: nothing to gain.
+    const others = this.#status === undefined ? await descendantsInGroup(this.pid) : []
+    const signalled = others.filter((pid) => {
+      try {
+        process.kill(pid, signal)
+        return true
+      } catch {
+        return false // ESRCH: gone already
+      }
+    })
+    const until = Date.now() + MEMBERS_FIRST_MS
+    while (signalled.some(exists) && Date.now() < until) await sleep(POLL_MS)
     if (!this.isAlive()) return
     try {
       process.kill(-this.pid, signal)
