@@ -1,6 +1,9 @@
 // Prepares this machine for the real-server tests (DESIGN.md §4): installs OpenSSH server and
-// client, Dropbear, socat, openssl, sudo and PostgreSQL when one of their binaries is missing,
-// and creates /run/sshd (sshd refuses to start without its privilege-separation directory).
+// client, Dropbear, socat, openssl, sudo, PostgreSQL, iproute2 (`ip netns`, `tc`) and
+// util-linux (`nsenter`) when one of their binaries is missing, and creates /run/sshd (sshd
+// refuses to start without its privilege-separation directory). The isolated gateway site
+// (startSite) also needs root and a kernel with network namespaces and the htb/pfifo qdiscs
+// and the u32 classifier; nothing here can install those.
 //
 // The test bed runs its own PostgreSQL servers (initdb in a temp dir, as the `postgres` account
 // the package creates); it never uses, starts or stops the cluster Debian's package may create.
@@ -18,6 +21,8 @@ const requiredBinaries = () => ({
   'openssh-client': ['/usr/bin/ssh', '/usr/bin/ssh-keygen', '/usr/bin/ssh-agent', '/usr/bin/ssh-add'],
   'dropbear-bin': ['/usr/sbin/dropbear', '/usr/bin/dropbearkey'],
   socat: ['/usr/bin/socat'],
+  iproute2: ['/sbin/ip', '/sbin/tc'],
+  'util-linux': ['/usr/bin/nsenter'],
   openssl: ['/usr/bin/openssl'],
   sudo: ['/usr/bin/sudo', '/usr/sbin/visudo'],
   postgresql: ['postgres', 'initdb', 'pg_isready', 'psql'].map((name) => `${postgresBinDir()}/${name}`),

@@ -5,6 +5,7 @@ import { clientKeys } from './client-keys.js'
 import { addAuthorizedKeys } from './dropbear-authorized-keys.js'
 import { generateDropbearHostKeys } from './dropbear-host-keys.js'
 import { writeKnownHostsFile } from './host-keys.js'
+import { answersSshInNetns, portChoice } from './netns.js'
 import { LOOPBACK, PortInUseError, answersSsh, withFreePort } from './ports.js'
 import { ServerStartError, spawnServerProcess, waitUntilReady } from './server-process.js'
 import type { ServerProcess } from './server-process.js'
@@ -27,11 +28,24 @@ export interface DropbearOptions {
   extraArgs?: readonly string[]
   /** Give up waiting for the server after this many milliseconds (default 10 000). */
   readyTimeoutMs?: number
+  /**
+   * Run Dropbear inside this network namespace (a name under /run/netns), listening on ITS
+   * 127.0.0.1; the readiness probe runs inside it too.
+   */
+  netns?: string
+  /**
+   * Listen on this port (one attempt; PortInUseError when taken). Default: a free ephemeral
+   * port, or, with `netns`, a port outside the host's ephemeral range that the host's
+   * loopback leaves free.
+   */
+  port?: number
 }
 
 /** Describes a running Dropbear test server. */
 export interface DropbearHandle extends SshServerHandle {
   readonly kind: 'dropbear'
+  /** The network namespace it runs in (`options.netns`); undefined: the host's. */
+  readonly netns: string | undefined
 }
 
 /**
@@ -53,7 +67,8 @@ export async function startDropbear(options: DropbearOptions = {}): Promise<Drop
     removeKeys = await addAuthorizedKeys(user, keys.authorized.map((k) => k.publicLine))
     const logPath = join(dir, 'dropbear.log')
     const knownHostsFile = join(dir, 'known_hosts')
-    const { proc, port } = await withFreePort((port) => launch(port, dir, paths, options))
+    const { attempts, pick } = portChoice(options.netns, options.port)
+    const { proc, port } = await withFreePort((port) => launch(port, dir, paths, options), attempts, pick)
     // The readiness probe's connection has its own child: let it exit, so connectionPids()
     // starts empty.
     await waitFor(() => proc.descendants().length === 0, { timeoutMs: 3000 }).catch(() => {})
@@ -81,6 +96,7 @@ export async function startDropbear(options: DropbearOptions = {}): Promise<Drop
       log: () => proc.log(),
       connectionPids: async () => proc.descendants(),
       close,
+      netns: options.netns,
       [Symbol.asyncDispose]: close,
     }
   } catch (err) {
@@ -106,9 +122,11 @@ async function launch(
   if (auth === 'publickey,password') args.push('-t')
   args.push(...(options.extraArgs ?? []))
   await writeFile(logPath, '')
-  const proc = spawnServerProcess(DROPBEAR, args, logPath)
+  const netns = options.netns
+  const proc = spawnServerProcess(DROPBEAR, args, logPath, { netns })
   try {
-    const ready = async (): Promise<boolean> => existsSync(pidFile) && (await answersSsh(port))
+    const answers = (): Promise<boolean> => (netns === undefined ? answersSsh(port) : answersSshInNetns(netns, port))
+    const ready = async (): Promise<boolean> => existsSync(pidFile) && (await answers())
     await waitUntilReady(proc, 'dropbear', ready, options.readyTimeoutMs ?? 10_000)
     return { proc, port }
   } catch (err) {

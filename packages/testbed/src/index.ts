@@ -23,7 +23,37 @@ export type { Ssh2ServerOptions, Ssh2ServerHandle } from './ssh2-server.js'
 export { startEchoServer, startSilentServer, startGarbageServer, startTcpServer } from './tcp-servers.js'
 export type { TcpServerHandle } from './tcp-servers.js'
 export { startTlsHttpsServer, HTTPS_TEST_BODY } from './tls-server.js'
-export type { HttpsServerHandle } from './tls-server.js'
+export type { HttpsServerHandle, HttpsServerOptions } from './tls-server.js'
+export {
+  IP,
+  NSENTER,
+  SOCAT,
+  TC,
+  answersSshInNetns,
+  createNetns,
+  deleteNetns,
+  hostConnectRefused,
+  inNetns,
+  listNetns,
+  listenInNetns,
+  netnsPath,
+  netnsPids,
+  readFirstBytesInNetns,
+  unusedHostPorts,
+} from './netns.js'
+export type { NetnsCredentials } from './netns.js'
+export { startNetnsRelay } from './relay.js'
+export type { NetnsRelayHandle, NetnsRelayOptions } from './relay.js'
+export { startSite } from './site.js'
+export type {
+  SiteHandle,
+  SiteHttps,
+  SiteOptions,
+  SitePostgres,
+  SiteServerName,
+  SiteSshServer,
+  SiteSshdOptions,
+} from './site.js'
 export { closedPort, freePort, LOOPBACK } from './ports.js'
 export {
   childPids,

@@ -36,16 +36,20 @@ export class PortInUseError extends Error {
 }
 
 /**
- * Calls `start(port)` with a free port, trying a new port when it throws
- * {@link PortInUseError} (at most `attempts` times, default 5).
+ * Calls `start(port)` with a free port (from `pick`, default {@link freePort}), trying a new
+ * port when it throws {@link PortInUseError} (at most `attempts` times, default 5).
  *
  * @throws the last PortInUseError after `attempts` tries, or any other error at once.
  */
-export async function withFreePort<T>(start: (port: number) => Promise<T>, attempts = 5): Promise<T> {
+export async function withFreePort<T>(
+  start: (port: number) => Promise<T>,
+  attempts = 5,
+  pick: () => Promise<number> = freePort,
+): Promise<T> {
   let last: unknown
   for (let i = 0; i < attempts; i++) {
     try {
-      return await start(await freePort())
+      return await start(await pick())
     } catch (err) {
       if (!(err instanceof PortInUseError)) throw err
       last = err

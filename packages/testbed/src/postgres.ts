@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { inNetns, portChoice } from './netns.js'
 import { LOOPBACK, PortInUseError, withFreePort } from './ports.js'
 import { signalQuietly } from './proc.js'
 import { runCommand } from './run-command.js'
@@ -22,6 +23,18 @@ export interface PostgresOptions {
   readyTimeoutMs?: number
   /** SIGKILL the server when a fast shutdown takes longer than this (default 5000 ms). */
   stopTimeoutMs?: number
+  /**
+   * Run the server inside this network namespace (a name under /run/netns), listening on ITS
+   * 127.0.0.1; `pg_isready` runs inside it too. Its Unix socket stays in the temp dir (a
+   * file, reachable from any namespace) unless `settings` sets `unix_socket_directories: ''`.
+   */
+  netns?: string
+  /**
+   * Listen on this port (one attempt; PortInUseError when taken). Default: a free ephemeral
+   * port, or, with `netns`, a port outside the host's ephemeral range that the host's
+   * loopback leaves free.
+   */
+  port?: number
 }
 
 /** Describes a running PostgreSQL test server and how to log in to it. */
@@ -43,6 +56,8 @@ export interface PostgresHandle {
   readonly binDir: string
   /** Path of the server's log file. */
   readonly logPath: string
+  /** The network namespace it runs in (`options.netns`); undefined: the host's. */
+  readonly netns: string | undefined
   /** Reads the server's log so far. */
   log(): Promise<string>
   /** Stops the server (fast shutdown, then SIGKILL) and removes its temp dir; idempotent. */
@@ -102,6 +117,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     }
     await initdb(binDir, dir, dataDir, password, { uid, gid })
     const logPath = join(dir, 'postgres.log')
+    const netns = options.netns
+    const { attempts, pick } = portChoice(netns, options.port)
     return await withFreePort(async (port) => {
       const settings: Record<string, string | number | boolean> = {
         listen_addresses: LOOPBACK,
@@ -115,12 +132,12 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       }
       const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${String(v)}`])]
       await writeFile(logPath, '')
-      const proc = spawnServerProcess(`${binDir}/postgres`, args, logPath, { uid, gid, cwd: dir })
+      const proc = spawnServerProcess(`${binDir}/postgres`, args, logPath, { uid, gid, cwd: dir, netns })
       const close = closer(proc, dataDir, options.stopTimeoutMs ?? 5000, dir)
       try {
         await waitUntilReady(proc, 'postgres', async () =>
           (await proc.log()).includes('database system is ready to accept connections') &&
-          (await isReady(binDir, port)),
+          (await isReady(binDir, port, netns)),
         options.readyTimeoutMs ?? 15_000)
       } catch (err) {
         await close(false)
@@ -139,12 +156,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         dir,
         binDir,
         logPath,
+        netns,
         log: () => proc.log(),
         close: () => close(true),
         [Symbol.asyncDispose]: () => close(true),
       }
       return handle
-    })
+    }, attempts, pick)
   } catch (err) {
     await removeTempDir(dir)
     throw err
@@ -168,11 +186,11 @@ async function initdb(
   }
 }
 
-/** Asks `pg_isready` (TCP, 1 s) whether the server accepts connections. */
-async function isReady(binDir: string, port: number): Promise<boolean> {
-  const out = await runCommand(`${binDir}/pg_isready`, [
-    '-h', LOOPBACK, '-p', String(port), '-U', POSTGRES_ROLE, '-d', 'postgres', '-t', '1',
-  ], { allowFailure: true, timeoutMs: 5000 })
+/** Asks `pg_isready` (TCP, 1 s; inside `netns` when given) whether the server accepts connections. */
+async function isReady(binDir: string, port: number, netns?: string): Promise<boolean> {
+  const args = ['-h', LOOPBACK, '-p', String(port), '-U', POSTGRES_ROLE, '-d', 'postgres', '-t', '1']
+  const command = netns === undefined ? { file: `${binDir}/pg_isready`, args } : inNetns(netns, `${binDir}/pg_isready`, args)
+  const out = await runCommand(command.file, command.args, { allowFailure: true, timeoutMs: 5000 })
   return out.code === 0
 }
 

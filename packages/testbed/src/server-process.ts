@@ -4,6 +4,7 @@ import { closeSync, openSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { inNetns } from './netns.js'
 import { descendantPids, isProcessAlive, readProcessStat, signalQuietly } from './proc.js'
 
 /** Controls a server daemon run in the foreground, its output appended to a log file. */
@@ -30,6 +31,12 @@ export interface SpawnServerOptions {
   gid?: number
   /** Working directory (default: this process's). */
   cwd?: string
+  /**
+   * Run inside this network namespace (a name under /run/netns): the command is spawned as
+   * root through `nsenter --net=…`, which drops to `uid`/`gid` after entering and execs it, so
+   * `pid` is still the daemon's own.
+   */
+  netns?: string
 }
 
 /**
@@ -46,8 +53,14 @@ export function spawnServerProcess(
   const logFd = openSync(logPath, 'a', 0o600)
   let child: ChildProcess
   try {
-    const { uid, gid, cwd } = options
-    child = spawn(file, args, { stdio: ['ignore', logFd, logFd], env: serverEnv(), uid, gid, cwd })
+    const { uid, gid, cwd, netns } = options
+    if (netns === undefined) {
+      child = spawn(file, args, { stdio: ['ignore', logFd, logFd], env: serverEnv(), uid, gid, cwd })
+    } else {
+      const as = uid === undefined && gid === undefined ? undefined : { uid: uid ?? 0, gid: gid ?? 0 }
+      const wrapped = inNetns(netns, file, args, as)
+      child = spawn(wrapped.file, wrapped.args, { stdio: ['ignore', logFd, logFd], env: serverEnv(), cwd })
+    }
   } finally {
     closeSync(logFd) // the child holds its own copy
   }

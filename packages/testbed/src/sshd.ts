@@ -2,6 +2,7 @@ import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { authorizedKeysText, clientKeys } from './client-keys.js'
 import { generateSshdHostKeys, writeKnownHostsFile } from './host-keys.js'
+import { answersSshInNetns, portChoice } from './netns.js'
 import { LOOPBACK, PortInUseError, answersSsh, withFreePort } from './ports.js'
 import { ServerStartError, spawnServerProcess, waitUntilReady } from './server-process.js'
 import { makeTempDir, removeTempDir } from './temp-dir.js'
@@ -28,6 +29,18 @@ export interface SshdOptions {
   extraConfig?: readonly string[]
   /** Give up waiting for the server after this many milliseconds (default 10 000). */
   readyTimeoutMs?: number
+  /**
+   * Run sshd inside this network namespace (a name under /run/netns, e.g. from
+   * `createNetns`), listening on ITS 127.0.0.1; the readiness probe runs inside it too.
+   * Unreachable from the host's loopback (see `startSite` for a relay).
+   */
+  netns?: string
+  /**
+   * Listen on this port (one attempt; PortInUseError when taken). Default: a free ephemeral
+   * port, or, with `netns`, a port outside the host's ephemeral range that the host's
+   * loopback leaves free.
+   */
+  port?: number
 }
 
 /** Describes a running OpenSSH test server. */
@@ -35,6 +48,8 @@ export interface SshdHandle extends SshServerHandle {
   readonly kind: 'openssh'
   /** Path of its sshd_config. */
   readonly configPath: string
+  /** The network namespace it runs in (`options.netns`); undefined: the host's. */
+  readonly netns: string | undefined
 }
 
 /**
@@ -64,6 +79,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
     const configPath = join(dir, 'sshd_config')
     const logPath = join(dir, 'sshd.log')
     const knownHostsFile = join(dir, 'known_hosts')
+    const netns = options.netns
+    const { attempts, pick } = portChoice(netns, options.port)
     return await withFreePort(async (port) => {
       await writeFile(configPath, renderSshdConfig({
         port,
@@ -78,11 +95,12 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
         extraConfig: options.extraConfig ?? [],
       }))
       await writeFile(logPath, '')
-      const proc = spawnServerProcess(SSHD, ['-D', '-e', '-E', logPath, '-f', configPath], logPath)
+      const proc = spawnServerProcess(SSHD, ['-D', '-e', '-E', logPath, '-f', configPath], logPath, { netns })
       try {
         const listening = `Server listening on ${LOOPBACK} port ${port}`
         await waitUntilReady(proc, 'sshd', async () =>
-          (await proc.log()).includes(listening) && (await answersSsh(port)),
+          (await proc.log()).includes(listening) &&
+          (await (netns === undefined ? answersSsh(port) : answersSshInNetns(netns, port))),
         options.readyTimeoutMs ?? 10_000)
       } catch (err) {
         await proc.close()
@@ -115,10 +133,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
         log: () => proc.log(),
         connectionPids: async () => proc.descendants(),
         close,
+        netns,
         [Symbol.asyncDispose]: close,
       }
       return handle
-    })
+    }, attempts, pick)
   } catch (err) {
     await removeTempDir(dir)
     throw err

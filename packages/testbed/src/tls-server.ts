@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:https'
-import type { Socket } from 'node:net'
+import type { Server, Socket } from 'node:net'
 import { join } from 'node:path'
+import { listenInNetns, portChoice } from './netns.js'
 import { LOOPBACK, listenOnLoopback } from './ports.js'
 import { runCommand } from './run-command.js'
 import { closeNetServer } from './tcp-servers.js'
@@ -13,6 +14,21 @@ export const OPENSSL = '/usr/bin/openssl'
 
 /** Holds the body an HTTPS test server answers `GET /` with. */
 export const HTTPS_TEST_BODY = 'xssh-testbed https ok\n'
+
+/** Configures {@link startTlsHttpsServer}. */
+export interface HttpsServerOptions {
+  /**
+   * Listen on 127.0.0.1 inside this network namespace (a name under /run/netns). The server
+   * still runs in this process: a helper entered into the namespace binds the socket and
+   * hands it over (see `listenInNetns`).
+   */
+  netns?: string
+  /**
+   * Listen on this port. Default: any free port, or, with `netns`, a port outside the host's
+   * ephemeral range that the host's loopback leaves free.
+   */
+  port?: number
+}
 
 /** Controls a running HTTPS test server. */
 export interface HttpsServerHandle {
@@ -36,7 +52,7 @@ export interface HttpsServerHandle {
  *
  * @throws Error when /usr/bin/openssl is missing (scripts/prepare-test-host.mjs installs it).
  */
-export async function startTlsHttpsServer(): Promise<HttpsServerHandle> {
+export async function startTlsHttpsServer(options: HttpsServerOptions = {}): Promise<HttpsServerHandle> {
   if (!existsSync(OPENSSL)) throw new Error(`${OPENSSL} is missing: run scripts/prepare-test-host.mjs`)
   const { key, cert } = await selfSignedCertificate()
   const sockets = new Set<Socket>()
@@ -52,10 +68,32 @@ export async function startTlsHttpsServer(): Promise<HttpsServerHandle> {
   })
   server.on('error', () => {})
   server.on('tlsClientError', () => {}) // a client that rejects our certificate is a test's business
-  const port = await listenOnLoopback(server)
+  if (options.netns === undefined) {
+    const port = options.port === undefined ? await listenOnLoopback(server) : await listenOn(server, options.port)
+    let closing: Promise<void> | undefined
+    const close = (): Promise<void> => (closing ??= closeNetServer(server, sockets))
+    return { host: LOOPBACK, port, ca: cert, body: HTTPS_TEST_BODY, close, [Symbol.asyncDispose]: close }
+  }
+  // The listener lives in the namespace; it feeds its connections to the (never listening)
+  // https server, the way http servers accept sockets from elsewhere.
+  const listener = await listenInNetns(options.netns, await portChoice(options.netns, options.port).pick())
+  listener.on('connection', (socket: Socket) => server.emit('connection', socket))
+  listener.on('error', () => {})
+  const address = listener.address()
+  const port = typeof address === 'object' && address ? address.port : 0
   let closing: Promise<void> | undefined
-  const close = (): Promise<void> => (closing ??= closeNetServer(server, sockets))
+  const close = (): Promise<void> => (closing ??= closeNetServer(listener, sockets))
   return { host: LOOPBACK, port, ca: cert, body: HTTPS_TEST_BODY, close, [Symbol.asyncDispose]: close }
+}
+
+function listenOn(server: Server, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ host: LOOPBACK, port }, () => {
+      server.off('error', reject)
+      resolve(port)
+    })
+  })
 }
 
 async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
