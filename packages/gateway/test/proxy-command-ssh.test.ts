@@ -48,6 +48,24 @@ describe('a ProxyCommand carrying SSH', () => {
     expect(groupMembers(sock.pid)).toEqual([])
   })
 
+  it("closes the Transport with ProxyCommandError when the command dies mid-session", async () => {
+    const sock = await openProxyCommand(socat(), target())
+    const t = transportOver(sock)
+    try {
+      await t.startClient()
+      expect(await t.authPublicKey(sshd.user, sshd.clientKeys.ed25519.privateText)).toEqual([])
+      const closed = new Promise<unknown>((resolve) => t.once('close', resolve))
+      process.kill(-sock.pid, 'SIGKILL')
+      const err = await within(2000, "the transport's 'close'", closed)
+      expect(err).toBeInstanceOf(ProxyCommandError)
+      expect((err as ProxyCommandError).signal).toBe('SIGKILL')
+      await expect(t.openSession().then((ch) => ch.exec('true'))).rejects.toThrow()
+    } finally {
+      await t.close()
+      await within(5000, 'reaped', sock.reaped)
+    }
+  })
+
   it('rejects startClient with ProxyCommandError carrying exit code and stderr within 1 s when the command exits at once', async () => {
     const sock = await openProxyCommand(`sh -c 'echo "ssh: connect to host bastion port 22: Connection refused" >&2; exit 255'`, target())
     const t = transportOver(sock)
