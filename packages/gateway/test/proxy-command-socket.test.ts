@@ -113,11 +113,15 @@ describe('ProxyCommandSocket teardown', () => {
     await within(2000, 'the pipeline to start', (async () => {
       while (groupMembers(sock.pid).length < 3) await new Promise((resolve) => setTimeout(resolve, 10))
     })())
+    const started = Date.now()
     sock.destroy()
     await within(8000, 'reaped', sock.reaped)
     expect(groupMembers(sock.pid)).toEqual([])
-    // The members are signalled first, so the shell reaps them and reports 128 + SIGTERM itself.
-    expect(sock.signalCode === 'SIGTERM' || sock.exitCode === 128 + 15).toBe(true)
+    // The members are signalled first, so the shell reaps them: nothing waits for init to reap
+    // orphans. (How the shell exits varies: cat may see EOF from the dead sleep before its own
+    // SIGTERM arrives.)
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(sock.signalCode === 'SIGTERM' || sock.exitCode === 143 || sock.exitCode === 0, `exit ${sock.exitCode} ${sock.signalCode}`).toBe(true)
   })
 
   it('kills a command that ignores SIGTERM with SIGKILL after graceMs', async () => {
