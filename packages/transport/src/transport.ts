@@ -612,7 +612,9 @@ export class Transport extends EventEmitter<TransportEvents> {
       this.#auth.observeError(err)
       return
     }
-    if (!this.#fatal) this.#fatal = this.#hostKey.error ?? translateTransportError(err, this.#stage, { host: this.#name.hostname, port: this.#name.port })
+    // ssh2 1.17 only end()s the socket after a fatal error; a peer that never closes its side
+    // (a ProxyCommand printing garbage) would leave us waiting for 'close'. Close now.
+    this.#fail(this.#hostKey.error ?? translateTransportError(err, this.#stage, { host: this.#name.hostname, port: this.#name.port }))
   }
 
   #closeReason(): SSHError | undefined {
