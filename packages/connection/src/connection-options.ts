@@ -1,4 +1,5 @@
 import type { HostKeyVerifier, InteractiveHandler, PrivateKey } from '@x/transport'
+import type { Connection } from './connection.js'
 import type { SshConfigSource } from './ssh-config/index.js'
 
 /** Supplies the passphrase of an encrypted key file; called once per key that needs one. */
@@ -57,6 +58,14 @@ export interface ConnectionOptions {
    * or SSH_AUTH_SOCK; a string names the socket. Default: ssh_config's ForwardAgent.
    */
   readonly forwardAgent?: boolean | string
+  /**
+   * How to reach the host: a Connection to jump through (borrowed: it stays open when this one
+   * closes), or a ProxyCommand (`%h %p %r %n` expanded; run by /bin/sh). Conflicts with ssh_config
+   * or `proxyJump` raise GatewayConflictError (DESIGN.md §3).
+   */
+  readonly gateway?: Connection | string
+  /** Jump hosts as `ssh -J` takes them: 'u@a:2222,b' (a is dialled first, b is the last hop). */
+  readonly proxyJump?: string
   /** Per-phase limits passed to the Transport (auth, channel). */
   readonly timeouts?: { readonly authMs?: number; readonly channelMs?: number }
 }
@@ -78,6 +87,12 @@ export function resolveConnectionOptions(options: ConnectionOptions = {}): Resol
     throw new RangeError('port must be an integer 1–65535')
   }
   if (options.connectTimeoutMs !== undefined && !isMs(options.connectTimeoutMs)) throw new RangeError('connectTimeoutMs must be ≥ 0')
+  if (options.gateway !== undefined && typeof options.gateway !== 'string' && (typeof options.gateway !== 'object' || typeof options.gateway.open !== 'function')) {
+    throw new TypeError('gateway must be a Connection or a ProxyCommand string')
+  }
+  if (options.proxyJump !== undefined && (typeof options.proxyJump !== 'string' || options.proxyJump.trim() === '')) {
+    throw new TypeError('proxyJump must be a non-empty string')
+  }
   if (options.forwardAgent !== undefined && typeof options.forwardAgent !== 'boolean' && (typeof options.forwardAgent !== 'string' || options.forwardAgent === '')) {
     throw new TypeError('forwardAgent must be a boolean or an agent socket path')
   }

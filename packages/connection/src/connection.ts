@@ -8,7 +8,10 @@ import {
   type SftpClient,
 } from '@x/transport'
 import { algorithmsFromConfig } from './algorithm-policy.js'
+import { checkHostForCommand, checkUserForCommand, openDirectTcpip, openProxyCommand, type JumpHop, type ProxyCommandSocket } from '@x/gateway'
+import type { Duplex } from 'node:stream'
 import { agentSocket, authenticate } from './auth-policy.js'
+import { hopKey, planRoute, type GatewayRoute, type HopContext } from './gateway-route.js'
 import { forwardLocal } from './forwarding/forward-local.js'
 import { forwardRemote } from './forwarding/forward-remote.js'
 import type { LocalForward, LocalForwardOptions, RemoteForward, RemoteForwardOptions } from './forwarding/types.js'
@@ -67,6 +70,8 @@ export class Connection {
   #openWaiters = 0
   #sftp: Promise<SftpClient> | undefined
   readonly #resources = new Set<{ close(): Promise<void> }>()
+  readonly #route: GatewayRoute<Connection>
+  #proxyCommand: ProxyCommandSocket | undefined
 
   /**
    * Resolves `host` ('user@host:port', '[v6]:port', an ssh_config alias) against ssh_config;
@@ -74,7 +79,7 @@ export class Connection {
    * @throws ConfigError when ssh_config is invalid (as OpenSSH would refuse it).
    * @throws TypeError / RangeError for invalid options.
    */
-  constructor(host: string, options: ConnectionOptions = {}) {
+  constructor(host: string, options: ConnectionOptions = {}, /** @internal */ hop?: HopContext<Connection>) {
     this.#options = resolveConnectionOptions(options)
     const spec = parseHostSpec(host)
     this.host = spec.host
@@ -89,9 +94,12 @@ export class Connection {
     this.user = configString(this.sshConfig, 'user') ?? ''
     this.port = configNumber(this.sshConfig, 'port') ?? 22
     this.hostname = configString(this.sshConfig, 'hostname') ?? spec.host
-    if (configString(this.sshConfig, 'proxyjump') || configString(this.sshConfig, 'proxycommand')) {
-      // TODO(#4): gateways. Refusing is better than silently dialling the host directly.
-      throw new ConfigError(`ssh_config gives ${spec.host} a ProxyJump/ProxyCommand; gateways are not supported yet`)
+    this.#route = planRoute(spec.host, this.sshConfig, this.#options, hop ?? { trail: [hopKey(spec)] }, (next, context) =>
+      new Connection(formatHop(next), hopOptions(this.#options), context))
+    if (this.#route.kind === 'proxy-command' && !hop) {
+      // Names from the API reach a shell through %h/%r: OpenSSH's post-CVE-2023-51385 rule.
+      checkHostForCommand(spec.host)
+      if (user !== undefined) checkUserForCommand(user)
     }
     this.#limiter = new SessionLimiter(this.#options.maxSessions)
   }
@@ -221,6 +229,11 @@ export class Connection {
     const t = this.#transport
     this.#transport = undefined
     await t?.close()
+    // The transport destroyed the ProxyCommand's socket; wait until its process group is gone.
+    await this.#proxyCommand?.reaped
+    this.#proxyCommand = undefined
+    // Hops this connection built are closed after it, innermost first; a borrowed gateway stays open.
+    for (const owned of [...this.#route.owned].reverse()) await owned.close()
   }
 
   /** Closes the connection; `await using c = new Connection(…)`. */
@@ -292,7 +305,8 @@ export class Connection {
     const cfg = this.sshConfig
     const configuredTimeout = configNumber(cfg, 'connecttimeout')
     const connectMs = this.#options.connectTimeoutMs ?? (configuredTimeout !== undefined ? configuredTimeout * 1000 : 20_000)
-    const t = new Transport({ host: this.hostname, port: this.port }, {
+    const sock = await this.#openStream(signal)
+    const t = new Transport(sock ?? { host: this.hostname, port: this.port }, {
       hostKeyVerifier: hostKeyVerifierFor(cfg, this.#options.hostKeys ?? {}),
       hostname: configString(cfg, 'hostkeyalias') ?? this.hostname,
       port: this.port,
@@ -323,6 +337,26 @@ export class Connection {
     return t
   }
 
+  /** The byte stream for a gateway route (undefined: the Transport dials TCP itself). */
+  async #openStream(signal: AbortSignal): Promise<Duplex | undefined> {
+    const route = this.#route
+    switch (route.kind) {
+      case 'direct':
+        return undefined
+      case 'jump': {
+        await route.via.open({ signal })
+        const via = route.via.transport
+        if (!via) throw new ConnectionLostError(`the gateway to ${this.#label()} closed while opening`)
+        return openDirectTcpip(via, this.hostname, this.port, { signal })
+      }
+      case 'proxy-command': {
+        const sock = await openProxyCommand(route.command, { host: this.hostname, port: this.port, user: this.user, alias: this.host, signal })
+        this.#proxyCommand = sock
+        return sock
+      }
+    }
+  }
+
   /** ForwardAgent: the option, else ssh_config (yes, or a socket path / $VARIABLE). */
   #agentForwarding(): { agentForwarding?: string } {
     const option = this.#options.forwardAgent
@@ -340,6 +374,30 @@ export class Connection {
     const seconds = configNumber(this.sshConfig, 'serveraliveinterval') ?? 0
     if (seconds === 0) return DEFAULT_KEEPALIVE
     return { intervalMs: seconds * 1000, countMax: configNumber(this.sshConfig, 'serveralivecountmax') ?? 3 }
+  }
+}
+
+/** Writes a jump hop back as `[user@]host[:port]` (IPv6 in brackets). */
+function formatHop(hop: JumpHop): string {
+  const host = hop.host.includes(':') ? `[${hop.host}]` : hop.host
+  return `${hop.user === undefined ? '' : `${hop.user}@`}${host}${hop.port === undefined ? '' : `:${hop.port}`}`
+}
+
+/**
+ * Options a hop built from ProxyJump inherits: config, keys, agent, host-key policy, keepalive and
+ * timeouts. Not the password nor the keyboard-interactive handler: those are for the target
+ * (ssh never offers one host's password to another).
+ */
+function hopOptions(options: ResolvedConnectionOptions): ConnectionOptions {
+  const { password: _password, interactive: _interactive, ...auth } = options.auth ?? {}
+  return {
+    ...(options.config !== undefined ? { config: options.config } : {}),
+    ...(options.allowMatchExec !== undefined ? { allowMatchExec: options.allowMatchExec } : {}),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.hostKeys !== undefined ? { hostKeys: options.hostKeys } : {}),
+    ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
+    ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
+    auth,
   }
 }
 
