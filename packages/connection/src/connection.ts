@@ -130,7 +130,7 @@ export class Connection {
    */
   async run(command: string, options: RunOptions = {}): Promise<Result> {
     const ch = await this.#session((c) => c.exec(command), options, options.signal)
-    return collectRun(ch, command, options).finally(() => ch.destroy())
+    return collectRun(ch, command, { ...options, connectionLost: this.#lostCheck(command) }).finally(() => ch.destroy())
   }
 
   /**
@@ -142,7 +142,7 @@ export class Connection {
     const password = options.password ?? this.#options.auth?.password
     const { line, markers } = sudoCommandLine(command, options)
     const ch = await this.#session((c) => c.exec(line), options, options.signal)
-    return collectSudo(ch, command, markers, password, options, this.#label()).finally(() => ch.destroy())
+    return collectSudo(ch, command, markers, password, { ...options, connectionLost: this.#lostCheck(command) }, this.#label()).finally(() => ch.destroy())
   }
 
   /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */
@@ -254,6 +254,15 @@ export class Connection {
     return held
   }
 
+  /**
+   * Tells, for a command just started, whether the transport it runs on has died since. Taken
+   * right after the session opened; ssh2 marks the transport closed before it closes its channels.
+   */
+  #lostCheck(command: string): () => ConnectionLostError | undefined {
+    const t = this.#transport
+    return () => (t?.isActive === true ? undefined : new ConnectionLostError(`the connection to ${this.#label()} was lost while running: ${command}`))
+  }
+
   #label(): string {
     return `${this.user}@${this.hostname}:${this.port}`
   }
@@ -316,7 +325,9 @@ export class Connection {
       compression: configFlag(cfg, 'compression'),
       timeouts: {
         connectMs,
-        handshakeMs: Math.max(connectMs, 20_000),
+        // connectTimeoutMs / ConnectTimeout bound the handshake too (a ProxyCommand or server
+        // that never answers), as the option says; OpenSSH bounds its banner exchange with it.
+        handshakeMs: connectMs,
         ...(this.#options.timeouts?.authMs !== undefined ? { authMs: this.#options.timeouts.authMs } : {}),
         ...(this.#options.timeouts?.channelMs !== undefined ? { channelMs: this.#options.timeouts.channelMs } : {}),
       },

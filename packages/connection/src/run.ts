@@ -38,6 +38,11 @@ export interface RunOptions {
   readonly redact?: readonly string[]
   /** Leaves stdin open after `stdin` (sudo writes the password when asked). @internal */
   readonly keepStdinOpen?: boolean
+  /**
+   * Says why the connection is gone, if it is: a channel that closes without an exit status
+   * because its transport died is a lost connection, not a command that exited. @internal
+   */
+  readonly connectionLost?: () => Error | undefined
 }
 
 /** The outcome of `run()`: Fabric's `Result`. */
@@ -155,6 +160,9 @@ export async function collectRun(ch: Channel, command: string, options: RunOptio
     feedStdin(ch, options.stdin, options.keepStdinOpen === true || (options.watchers?.length ?? 0) > 0)
     await Promise.race([ended, failed, stopped])
     const status = await Promise.race([ch.exitStatus(), stopped])
+    // ssh2 closes every channel when its socket closes: no exit status, and the stream just ends.
+    const lost = status.code === null && status.signal === null ? options.connectionLost?.() : undefined
+    if (lost) throw lost
     const secrets = options.redact ?? []
     const result = new Result(
       command,
