@@ -130,7 +130,7 @@ export class Connection {
    */
   async run(command: string, options: RunOptions = {}): Promise<Result> {
     const ch = await this.#session((c) => c.exec(command), options, options.signal)
-    return collectRun(ch, command, { ...options, connectionLost: this.#lostCheck(command) }).finally(() => ch.destroy())
+    return collectRun(ch, command, options, { connectionLost: this.#lostCheck(command) }).finally(() => ch.destroy())
   }
 
   /**
@@ -142,7 +142,7 @@ export class Connection {
     const password = options.password ?? this.#options.auth?.password
     const { line, markers } = sudoCommandLine(command, options)
     const ch = await this.#session((c) => c.exec(line), options, options.signal)
-    return collectSudo(ch, command, markers, password, { ...options, connectionLost: this.#lostCheck(command) }, this.#label()).finally(() => ch.destroy())
+    return collectSudo(ch, command, markers, password, options, this.#label(), { connectionLost: this.#lostCheck(command) }).finally(() => ch.destroy())
   }
 
   /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */

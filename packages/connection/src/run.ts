@@ -34,13 +34,17 @@ export interface RunOptions {
   readonly onStderr?: (chunk: Buffer) => void
   /** Prompts to answer. */
   readonly watchers?: readonly Watcher[]
-  /** Strings to mask as '********' in captured output (sudo passes its password). @internal */
+}
+
+/** How `collectRun` is driven by its callers (Connection, sudo); not part of the public options. @internal */
+export interface CollectControls {
+  /** Strings to mask as '********' in captured output (sudo passes its password). */
   readonly redact?: readonly string[]
-  /** Leaves stdin open after `stdin` (sudo writes the password when asked). @internal */
+  /** Leaves stdin open after `stdin` (sudo writes the password when asked). */
   readonly keepStdinOpen?: boolean
   /**
    * Says why the connection is gone, if it is: a channel that closes without an exit status
-   * because its transport died is a lost connection, not a command that exited. @internal
+   * because its transport died is a lost connection, not a command that exited.
    */
   readonly connectionLost?: () => Error | undefined
 }
@@ -112,7 +116,7 @@ function redact(text: string, secrets: readonly string[]): string {
  * Collects the outcome of `command`, already started on `ch`: output (captured, streamed,
  * watched), stdin, exit status, time limit and abort.
  */
-export async function collectRun(ch: Channel, command: string, options: RunOptions): Promise<Result> {
+export async function collectRun(ch: Channel, command: string, options: RunOptions, controls: CollectControls = {}): Promise<Result> {
   const { signal, timeoutMs } = options
   const stdout: Buffer[] = []
   const stderr: Buffer[] = []
@@ -157,13 +161,13 @@ export async function collectRun(ch: Channel, command: string, options: RunOptio
   failed.catch(() => {})
   stopped.catch(() => {})
   try {
-    feedStdin(ch, options.stdin, options.keepStdinOpen === true || (options.watchers?.length ?? 0) > 0)
+    feedStdin(ch, options.stdin, controls.keepStdinOpen === true || (options.watchers?.length ?? 0) > 0)
     await Promise.race([ended, failed, stopped])
     const status = await Promise.race([ch.exitStatus(), stopped])
     // ssh2 closes every channel when its socket closes: no exit status, and the stream just ends.
-    const lost = status.code === null && status.signal === null ? options.connectionLost?.() : undefined
+    const lost = status.code === null && status.signal === null ? controls.connectionLost?.() : undefined
     if (lost) throw lost
-    const secrets = options.redact ?? []
+    const secrets = controls.redact ?? []
     const result = new Result(
       command,
       redact(Buffer.concat(stdout).toString('utf8'), secrets),

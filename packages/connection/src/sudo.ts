@@ -7,13 +7,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { AuthenticationError, UnexpectedExitError, type Channel } from '@x/transport'
-import { collectRun, Result, type RunOptions } from './run.js'
+import { collectRun, Result, type CollectControls, type RunOptions } from './run.js'
 
 /**
  * Options of `Connection.sudo()`. `stdin` is not offered: sudo reads the password from the same
  * stream, so data sent before its prompt would be taken as the password.
  */
-export interface SudoOptions extends Omit<RunOptions, 'watchers' | 'redact' | 'keepStdinOpen' | 'stdin'> {
+export interface SudoOptions extends Omit<RunOptions, 'watchers' | 'stdin'> {
   /** The sudo password (default: the connection's auth.password). */
   readonly password?: string
   /** Run as this user instead of root (`sudo -u`). */
@@ -75,6 +75,7 @@ export async function collectSudo(
   password: string | undefined,
   options: SudoOptions,
   target: string,
+  controls: Pick<CollectControls, 'connectionLost'> = {},
 ): Promise<Result> {
   const { password: _password, user: _user, warn, ...runOptions } = options
   const prompt = new MarkerScanner(markers.prompt)
@@ -119,9 +120,7 @@ export async function collectSudo(
       warn: true,
       onStderr: onErr,
       onStdout: onOut,
-      redact: password ? [password] : [],
-      keepStdinOpen: true,
-    })
+    }, { ...controls, redact: password ? [password] : [], keepStdinOpen: true })
   } catch (err) {
     if (!wasGranted && prompts > 0) throw refusal(err)
     throw err
