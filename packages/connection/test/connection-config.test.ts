@@ -1,4 +1,4 @@
-import { startSshd, type SshdHandle } from '@x/testbed'
+import { freezeProcesses, startSshd, type SshdHandle } from '@x/testbed'
 import { ConfigError, Connection, TimeoutError } from '@x/connection'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionTo } from './helpers.js'
@@ -38,13 +38,7 @@ describe('ssh_config settings reach the transport', () => {
       await c.open()
       const closed = new Promise<unknown>((resolve) => c.transport!.once('close', resolve))
       const pids = await server.connectionPids()
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGSTOP')
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
-        }
-      }
+      await freezeProcesses(pids)
       const started = Date.now()
       const reason = await closed
       expect(reason).toBeInstanceOf(TimeoutError)

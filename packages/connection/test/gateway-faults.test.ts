@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { childPids, openFdCount, readProcessStat, startSite, waitFor, type SiteHandle } from '@x/testbed'
+import { childPids, openFdCount, readProcessStat, startSite, waitFor, type SiteHandle, freezeProcesses } from '@x/testbed'
 import {
   ChannelOpenError,
   ConnectionLostError,
@@ -151,7 +151,7 @@ describe('a jump hop that dies or freezes', () => {
     const pids = await site.bastion.connectionPids()
     expect(pids.length).toBeGreaterThan(0)
     const t0 = performance.now()
-    signalAll(pids, 'SIGSTOP')
+    await freezeProcesses(pids)
     try {
       const errors = await Promise.all(pending)
       const rejectedAfter = performance.now() - t0

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { closedPort, startEchoServer, startGarbageServer, startSilentServer, startSshd, type SshdHandle } from '@x/testbed'
+import { closedPort, freezeProcesses, startEchoServer, startGarbageServer, startSilentServer, startSshd, type SshdHandle } from '@x/testbed'
 import {
   ConnectError,
   ConnectionLostError,
@@ -36,14 +36,7 @@ describe('keepalive', () => {
     t.setKeepalive(intervalMs, countMax)
     const pids = await sshd.connectionPids()
     expect(pids.length).toBeGreaterThan(0)
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGSTOP')
-      } catch (err) {
-        // A helper process may have exited between listing and stopping.
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
-      }
-    }
+    await freezeProcesses(pids)
     try {
       const started = Date.now()
       const pending = t.globalRequest('xssh-test@example.com').catch((e: unknown) => e)
