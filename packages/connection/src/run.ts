@@ -102,7 +102,8 @@ class WatchedOutput {
   }
 }
 
-function escapeRegExp(text: string): string {
+/** Escapes `text` for use inside a RegExp. @internal */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 

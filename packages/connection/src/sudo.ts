@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { AuthenticationError, UnexpectedExitError, type Channel } from '@x/transport'
-import { collectRun, Result, type CollectControls, type RunOptions } from './run.js'
+import { collectRun, escapeRegExp, Result, type CollectControls, type RunOptions } from './run.js'
 
 /**
  * Options of `Connection.sudo()`. `stdin` is not offered: sudo reads the password from the same
@@ -26,10 +26,6 @@ export interface SudoMarkers {
   readonly prompt: string
   /** Printed on stderr by the elevated shell once sudo let it run. */
   readonly granted: string
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
 /** Quotes `text` for a POSIX shell. */

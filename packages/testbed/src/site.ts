@@ -1,10 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ClientKeys } from './client-keys.js'
+import type { SshServerHandle } from './server-handle.js'
 import { startDropbear } from './dropbear.js'
 import type { DropbearHandle, DropbearOptions } from './dropbear.js'
 import { knownHostsLines as renderKnownHostsLines } from './host-keys.js'
-import type { HostKey } from './host-keys.js'
 import {
   TC, createNetns, deleteNetns, hostConnectRefused, listNetns, netnsPids, unusedHostPorts,
 } from './netns.js'
@@ -44,41 +43,16 @@ export interface SiteOptions {
   readyTimeoutMs?: number
 }
 
-/** Describes one SSH server of a site, as a client in the host's namespace uses it. */
-export interface SiteSshServer {
-  /** 'openssh' or 'dropbear'. */
-  readonly kind: 'openssh' | 'dropbear'
-  /** Always '127.0.0.1': the host's loopback for the bastion, the site's for the others. */
-  readonly host: string
-  /**
-   * The port a client dials: for the bastion its relay on the host; for the others their port
-   * inside the site (dialled through a jump, e.g. `direct-tcpip` to 127.0.0.1:<port>).
-   */
-  readonly port: number
+/**
+ * Describes one SSH server of a site, as a client in the host's namespace uses it: a server
+ * handle without `close` (the site closes its servers), where `host` is '127.0.0.1' — the host's
+ * loopback for the bastion, the site's for the others — and `port` is what a client dials (the
+ * bastion's relay on the host; the in-site port for the others, reached through a jump).
+ * `knownHostsLines`/`knownHostsFile` name `[host]:port` as the client checks it.
+ */
+export interface SiteSshServer extends Omit<SshServerHandle, 'close' | typeof Symbol.asyncDispose | 'netns'> {
   /** Its port on the site's 127.0.0.1 (for all but the bastion, the same as `port`). */
   readonly innerPort: number
-  /** The test account's login name. */
-  readonly user: string
-  /** The test account's password. */
-  readonly password: string
-  /** PID of the listening daemon. */
-  readonly pid: number
-  /** The client keys; all but `clientKeys.unauthorized` are authorized for `user`. */
-  readonly clientKeys: ClientKeys
-  /** Every host key the server offers. */
-  readonly hostKeys: readonly HostKey[]
-  /** known_hosts lines naming `[host]:port` (what the client checks), one per host key. */
-  readonly knownHostsLines: readonly string[]
-  /** A known_hosts file holding just `knownHostsLines`. */
-  readonly knownHostsFile: string
-  /** The server's private temp dir; removed by the site's `close()`. */
-  readonly dir: string
-  /** Path of the server's log file. */
-  readonly logPath: string
-  /** Reads the server's log so far. */
-  log(): Promise<string>
-  /** Lists the PIDs of its per-connection processes (to SIGSTOP or SIGKILL them). */
-  connectionPids(): Promise<number[]>
 }
 
 /** Describes the site's PostgreSQL server (reachable only from inside the site). */
