@@ -37,6 +37,8 @@ describe('ssh_config settings reach the transport', () => {
       await using c = connectionTo(server, {}, ['ServerAliveInterval 1', 'ServerAliveCountMax 1'])
       await c.open()
       const closed = new Promise<unknown>((resolve) => c.transport!.once('close', resolve))
+      // The post-auth sshd child takes over after authentication: a command proves it runs.
+      await c.run('true')
       const pids = await server.connectionPids()
       await freezeProcesses(pids)
       const started = Date.now()

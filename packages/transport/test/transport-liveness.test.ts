@@ -34,6 +34,9 @@ describe('keepalive', () => {
     const intervalMs = 400
     const countMax = 2
     t.setKeepalive(intervalMs, countMax)
+    // OpenSSH hands the socket from its pre-auth child to a new post-auth child right after
+    // USERAUTH_SUCCESS: one answered request proves the post-auth child exists before we list.
+    await t.globalRequest('keepalive@openssh.com')
     const pids = await sshd.connectionPids()
     expect(pids.length).toBeGreaterThan(0)
     await freezeProcesses(pids)
