@@ -1,3 +1,10 @@
+/**
+ * Fabric's `Connection`: ssh_config resolution, authentication and host-key policy, gateway
+ * chains, and `run`/`sudo`/`put`/`get`/`forwardLocal`/`forwardRemote`/`openSocket`.
+ *
+ * @packageDocumentation
+ * @module @x/connection
+ */
 // The public surface of @x/connection, listed by hand (no `export *`).
 export { Connection } from './connection.js'
 export type { SignalOption, SessionOptions } from './connection.js'

@@ -1,3 +1,10 @@
+/**
+ * Gateways as byte streams: one ProxyJump hop (`direct-tcpip`), a ProxyCommand subprocess, and
+ * the plan that decides between them (`resolveGateway`, `GatewayConflictError`).
+ *
+ * @packageDocumentation
+ * @module @x/gateway
+ */
 // The public surface of @x/gateway, listed by hand (no `export *`).
 export { openDirectTcpip } from './direct-tcpip.js'
 export type { DirectTcpipVia } from './direct-tcpip.js'

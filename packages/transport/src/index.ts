@@ -1,3 +1,10 @@
+/**
+ * One SSH session over one byte stream: paramiko's `Transport` (client side), channels as
+ * streams and sockets, keys, OpenSSH known_hosts and SFTP. The only package that talks to `ssh2`.
+ *
+ * @packageDocumentation
+ * @module @x/transport
+ */
 // The public surface of @x/transport, listed by hand (no `export *`).
 export {
   SSHError,
