@@ -107,7 +107,7 @@ export class SshStreamTracker {
       }
     }
     this.#packetPos++
-    if (this.#packetPos < this.#packetSize) return undefined
+    if (this.#packetSize === 0 || this.#packetPos < this.#packetSize) return undefined
     const messageType = this.#header[5]!
     this.#messages.push(messageType)
     this.#header = []
