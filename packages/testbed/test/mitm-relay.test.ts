@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   MSG_KEXINIT,
@@ -108,7 +109,7 @@ describe('startMitmRelay in front of sshd', () => {
     const client = await ssh2Connect({
       host: relay.host, port: relay.port, username: sshd.user, privateKey: sshd.clientKeys.ed25519.privateText,
     })
-    const closed = new Promise((resolve) => client.once('close', resolve))
+    const closed = once(client, 'close')
     expect(relay.connections).toBe(1)
     await relay.close()
     await closed
