@@ -23,6 +23,7 @@ import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnecti
 import { hostKeyVerifierFor } from './host-key-policy.js'
 import { parseHostSpec } from './host-spec.js'
 import { collectRun, type Result, type RunOptions } from './run.js'
+import { withConnectTimeout } from './connect-timeout.js'
 import { SessionLimiter } from './session-limiter.js'
 import { resolveSshConfig, type ResolvedSshConfig } from './ssh-config/index.js'
 import { collectSudo, sudoCommandLine, type SudoOptions } from './sudo.js'
@@ -314,7 +315,7 @@ export class Connection {
     const cfg = this.sshConfig
     const configuredTimeout = configNumber(cfg, 'connecttimeout')
     const connectMs = this.#options.connectTimeoutMs ?? (configuredTimeout !== undefined ? configuredTimeout * 1000 : 20_000)
-    const sock = await this.#openStream(signal)
+    const sock = await this.#openStream(signal, connectMs)
     const t = new Transport(sock ?? { host: this.hostname, port: this.port }, {
       hostKeyVerifier: hostKeyVerifierFor(cfg, this.#options.hostKeys ?? {}),
       hostname: configString(cfg, 'hostkeyalias') ?? this.hostname,
@@ -348,8 +349,13 @@ export class Connection {
     return t
   }
 
-  /** The byte stream for a gateway route (undefined: the Transport dials TCP itself). */
-  async #openStream(signal: AbortSignal): Promise<Duplex | undefined> {
+  /**
+   * The byte stream for a gateway route (undefined: the Transport dials TCP itself). Through a
+   * jump, the gateway's direct-tcpip open is this hop's TCP connect: `connectMs` bounds it, as
+   * ConnectTimeout bounds `ssh -J` (a silently dropped SYN there would otherwise hold the open
+   * until the gateway's own connect gives up, minutes later).
+   */
+  async #openStream(signal: AbortSignal, connectMs: number): Promise<Duplex | undefined> {
     const route = this.#route
     switch (route.kind) {
       case 'direct':
@@ -358,7 +364,8 @@ export class Connection {
         await route.via.open({ signal })
         const via = route.via.transport
         if (!via) throw new ConnectionLostError(`the gateway to ${this.#label()} closed while opening`)
-        return openDirectTcpip(via, this.hostname, this.port, { signal })
+        return withConnectTimeout(connectMs, `connecting to ${this.#label()} through its gateway`, signal, (bounded) =>
+          openDirectTcpip(via, this.hostname, this.port, { signal: bounded }))
       }
       case 'proxy-command': {
         const sock = await openProxyCommand(route.command, { host: this.hostname, port: this.port, user: this.user, alias: this.host, signal })
