@@ -22,7 +22,10 @@ export interface TcpServerHandle {
 export async function closeNetServer(server: Server, sockets: Set<Socket>, timeoutMs = 5000): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   for (const socket of sockets) socket.destroy()
-  await Promise.race([closed, sleep(timeoutMs)])
+  // The bound's timer is cancelled once closed: no stray timer outlives close().
+  const bound = new AbortController()
+  await Promise.race([closed, sleep(timeoutMs, undefined, { signal: bound.signal }).catch(() => {})])
+  bound.abort()
 }
 
 /** Starts a TCP server that hands each accepted socket to `onSocket`; tracks and closes them all. */
