@@ -119,6 +119,13 @@ describe('forwardLocal()', () => {
     replies.forEach((reply, i) => expect(sha256(reply)).toBe(sha256(payloads[i]!)))
   })
 
+  it('takes 40 connections at once without a MaxListenersExceededWarning (the hygiene check fails on one)', async () => {
+    await using fwd = await forwardLocal(t, { remoteHost: '127.0.0.1', remotePort: echo.port })
+    const payloads = Array.from({ length: 40 }, () => randomBytes(16_384))
+    const replies = await Promise.all(payloads.map((p) => roundTrip(fwd.port, p)))
+    replies.forEach((reply, i) => expect(sha256(reply)).toBe(sha256(payloads[i]!)))
+  })
+
   it('closes only the socket whose channel is refused; the forward and its other connections go on', async () => {
     const port = await closedPort()
     const target = await listenEcho(port)

@@ -1,6 +1,7 @@
 /**
  * Local port forwarding (`ssh -L`, RFC 4254 §7.2): Fabric's `Connection.forward_local`.
  */
+import { setMaxListeners } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConnectionLostError, ForwardError, type Transport } from '@x/transport'
@@ -71,6 +72,9 @@ class LocalForwarder implements LocalForward {
     this.remoteHost = remoteHost
     this.remotePort = remotePort
     this.#onConnectionError = onConnectionError
+    // Every channel still opening listens on this one signal (removed when it settles): a burst
+    // of connections legitimately adds hundreds, which is no leak.
+    setMaxListeners(0, this.#opening.signal)
     this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket))
     // Always heard: accept failures (EMFILE) and a late bind error after close.
     this.#server.on('error', (err) => {
