@@ -1,0 +1,254 @@
+/**
+ * Secrets under failure (DESIGN.md §3 "Secrets", issue #5): unique canaries for the password,
+ * the key passphrase, the sudo password and the keyboard-interactive answers never appear in an
+ * error's message, stack, `cause` chain, `util.inspect` (hidden, unlimited depth) or
+ * `JSON.stringify`, nor in those of the Connection and Transport objects, nor in sudo's captured
+ * output, nor in the Transport's debug log — across forced failures: wrong password, wrong
+ * passphrase, a passphrase-protected key the server refuses, keyboard-interactive rejected,
+ * sudo refused (with and without a pty), the connection lost mid-auth, and an auth timeout.
+ *
+ * Connection has no debug option; the debug log the library offers is Transport's `debug`, which
+ * the last case captures against real sshd.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  ensureSudo,
+  generateKey,
+  startSsh2Server,
+  startSshd,
+  type GeneratedKey,
+  type Ssh2ServerHandle,
+  type SshdHandle,
+} from '@x/testbed'
+import {
+  AuthenticationError,
+  Connection,
+  KeyError,
+  SSHError,
+  TimeoutError,
+  type ConnectionAuthOptions,
+  type ConnectionOptions,
+} from '@x/connection'
+import { Transport, fixedHostKey, loadPrivateKey } from '@x/transport'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { configFor } from '../packages/connection/test/helpers.js'
+import { recordFigure } from './support/figures.js'
+import { leakProbe } from './support/leaks.js'
+import { failure } from './support/outcome.js'
+import { canary, leaks, renderings, type Rendering } from './support/secrets.js'
+
+const PASSWORD = canary('password')
+const PASSPHRASE = canary('passphrase')
+const SUDO_PASSWORD = canary('sudo')
+const KI_ANSWER = canary('ki')
+const CANARIES = [PASSWORD, PASSPHRASE, SUDO_PASSWORD, KI_ANSWER]
+
+/** Every canary the caller hands a Connection: password, passphrase and KI answers. */
+const ALL_AUTH: ConnectionAuthOptions = {
+  password: PASSWORD,
+  passphrase: PASSPHRASE,
+  interactive: (_title, _instructions, prompts) => prompts.map(() => KI_ANSWER),
+  agent: false,
+}
+
+let dir: string
+let keySshd: SshdHandle
+let passwordSshd: SshdHandle
+let kiSshd: SshdHandle
+let hangingUp: Ssh2ServerHandle
+let silent: Ssh2ServerHandle
+/** Encrypted with PASSPHRASE; no server authorizes it. */
+let canaryKey: GeneratedKey
+/** Encrypted with another passphrase: PASSPHRASE is the wrong one for it. */
+let otherKey: GeneratedKey
+/** Renderings searched so far and canary occurrences found in them, for the figures. */
+let checked = 0
+let found = 0
+
+beforeAll(async () => {
+  await ensureSudo()
+  dir = await mkdtemp(join(tmpdir(), 'xssh-secrets-'))
+  ;[keySshd, passwordSshd, kiSshd, hangingUp, silent, canaryKey, otherKey] = await Promise.all([
+    startSshd(),
+    startSshd({ auth: 'password' }),
+    startSshd({ auth: 'keyboard-interactive' }),
+    startSsh2Server({
+      onConnection: (client) =>
+        client.on('authentication', (ctx) => (ctx.method === 'none' ? ctx.reject(['password', 'keyboard-interactive']) : client.end())),
+    }),
+    startSsh2Server({
+      onConnection: (client) =>
+        client.on('authentication', (ctx) => {
+          if (ctx.method === 'none') ctx.reject(['password'])
+          // Anything else is never answered.
+        }),
+    }),
+    generateKey('ed25519', join(dir, 'canary_key'), { passphrase: PASSPHRASE }),
+    generateKey('ed25519', join(dir, 'other_key'), { passphrase: canary('not-used') }),
+  ])
+}, 60_000)
+afterAll(async () => {
+  recordFigure({ case: 'secrets under failure', measure: 'texts searched (messages, stacks, causes, inspect, JSON, output, debug)', value: checked, unit: 'texts' })
+  recordFigure({ case: 'secrets under failure', measure: 'canary occurrences', value: found, unit: 'occurrences', bound: 0 })
+  await Promise.all([keySshd, passwordSshd, kiSshd, hangingUp, silent].map((s) => s?.close()))
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** Asserts that no canary shows in any rendering of `values` (label → value). */
+function expectNoCanary(values: Record<string, unknown>, extra: readonly Rendering[] = []): void {
+  const texts = [...extra, ...Object.entries(values).flatMap(([label, value]) => renderings(value, label))]
+  checked += texts.length
+  const shown = leaks(texts, CANARIES)
+  found += shown.length
+  expect(shown).toEqual([])
+}
+
+/** Opens `c`, expecting it to fail with `type`; checks the error and the Connection; closes it. */
+async function expectCleanFailure(c: Connection, type: abstract new (...args: never[]) => SSHError): Promise<SSHError> {
+  const err = await failure(c.open())
+  try {
+    expect(err).toBeInstanceOf(type)
+    expectNoCanary({ error: err, connection: c, transport: c.transport })
+  } finally {
+    await c.close()
+  }
+  expectNoCanary({ connection: c })
+  return err as SSHError
+}
+
+/** A Connection to an ssh2 test server, pinning its host key. */
+function toSsh2Server(server: Ssh2ServerHandle, options: ConnectionOptions): Connection {
+  return new Connection(`nina@${server.host}:${server.port}`, {
+    config: false,
+    hostKeys: { policy: fixedHostKey(server.hostKey.publicLine) },
+    ...options,
+  })
+}
+
+describe('the canary search', () => {
+  it('finds a canary in a nested cause, an AggregateError member, a hidden property and a JSON-only field', () => {
+    const hidden = new Error('outer')
+    Object.defineProperty(hidden, 'secret', { value: KI_ANSWER, enumerable: false })
+    const nested = new Error('top', { cause: new Error('middle', { cause: new AggregateError([new Error(PASSWORD)]) }) })
+    const texts = [...renderings(nested, 'nested'), ...renderings(hidden, 'hidden'), ...renderings({ toJSON: () => ({ p: PASSPHRASE }) }, 'json')]
+    const shown = leaks(texts, CANARIES)
+    expect(shown).toContain(`nested.cause.cause.errors[0].message: ${PASSWORD}`)
+    expect(shown).toContain(`inspect(hidden): ${KI_ANSWER}`)
+    expect(shown).toContain(`JSON.stringify(json): ${PASSPHRASE}`)
+  })
+})
+
+describe('secrets never leak across forced failures', () => {
+  it('wrong password: AuthenticationError', async () => {
+    const probe = leakProbe()
+    await expectCleanFailure(new Connection('target', { config: configFor(passwordSshd), auth: { ...ALL_AUTH, lookForKeys: false } }), AuthenticationError)
+    expect((await probe.check()).problems).toEqual([])
+  })
+
+  it('wrong passphrase, as a string and from a callback: KeyError', async () => {
+    const probe = leakProbe()
+    for (const passphrase of [PASSPHRASE, (): string => PASSPHRASE]) {
+      const c = new Connection('target', { config: configFor(keySshd), auth: { ...ALL_AUTH, passphrase, privateKeys: [otherKey.privatePath], lookForKeys: false } })
+      const err = await expectCleanFailure(c, KeyError)
+      expect((err as KeyError).reason).toBe('passphrase')
+    }
+    // The same with the key's text instead of its path.
+    const c = new Connection('target', { config: configFor(keySshd), auth: { ...ALL_AUTH, privateKeys: [otherKey.privateText], lookForKeys: false } })
+    expect(((await expectCleanFailure(c, KeyError)) as KeyError).reason).toBe('passphrase')
+    expect((await probe.check()).problems).toEqual([])
+  })
+
+  it('right passphrase, key the server refuses: AuthenticationError', async () => {
+    const probe = leakProbe()
+    const c = new Connection('target', { config: configFor(keySshd), auth: { ...ALL_AUTH, privateKeys: [canaryKey.privatePath], lookForKeys: false } })
+    const err = await expectCleanFailure(c, AuthenticationError)
+    expect((err as AuthenticationError).triedMethods.some((m) => m.startsWith('publickey'))).toBe(true)
+    expect((await probe.check()).problems).toEqual([])
+  })
+
+  it('keyboard-interactive answers rejected by PAM, and the password sent as a KI answer: AuthenticationError', async () => {
+    const probe = leakProbe()
+    await expectCleanFailure(new Connection('target', { config: configFor(kiSshd), auth: { ...ALL_AUTH, lookForKeys: false } }), AuthenticationError)
+    const { interactive: _, ...passwordOnly } = ALL_AUTH
+    await expectCleanFailure(new Connection('target', { config: configFor(kiSshd), auth: { ...passwordOnly, lookForKeys: false } }), AuthenticationError)
+    expect((await probe.check()).problems).toEqual([])
+  })
+
+  it('connection lost mid-auth: sshd killed while the KI handler answers, an ssh2 server hanging up on the password', async () => {
+    const probe = leakProbe()
+    const killing: ConnectionAuthOptions = {
+      ...ALL_AUTH,
+      lookForKeys: false,
+      interactive: async (_t, _i, prompts) => {
+        for (const pid of await kiSshd.connectionPids()) process.kill(pid, 'SIGKILL')
+        return prompts.map(() => KI_ANSWER)
+      },
+    }
+    const lost = await expectCleanFailure(new Connection('target', { config: configFor(kiSshd), auth: killing }), SSHError)
+    expect(['ERR_SSH_AUTH', 'ERR_SSH_CONNECTION_LOST']).toContain(lost.code)
+    const hungUp = await expectCleanFailure(toSsh2Server(hangingUp, { auth: ALL_AUTH }), SSHError)
+    expect(['ERR_SSH_AUTH', 'ERR_SSH_CONNECTION_LOST']).toContain(hungUp.code)
+    expect((await probe.check()).problems).toEqual([])
+  })
+
+  it('auth timeout while the password is pending: TimeoutError{phase:auth}', async () => {
+    const probe = leakProbe()
+    const err = await expectCleanFailure(toSsh2Server(silent, { auth: ALL_AUTH, timeouts: { authMs: 300 } }), TimeoutError)
+    expect((err as TimeoutError).phase).toBe('auth')
+    expect((await probe.check()).problems).toEqual([])
+  })
+
+  it('sudo refused, with and without a pty: AuthenticationError; the password is in no error, output or object', async () => {
+    const probe = leakProbe()
+    const c = new Connection('target', { config: configFor(keySshd), auth: ALL_AUTH })
+    try {
+      for (const pty of [false, true]) {
+        const chunks: string[] = []
+        const capture = (chunk: Buffer): void => void chunks.push(chunk.toString('latin1'))
+        const err = await failure(c.sudo('true', { password: SUDO_PASSWORD, pty, onStdout: capture, onStderr: capture }))
+        expect(err).toBeInstanceOf(AuthenticationError)
+        expect(c.isConnected).toBe(true)
+        expectNoCanary({ error: err, connection: c, transport: c.transport }, [{ where: `captured output (pty ${pty})`, text: chunks.join('') }])
+      }
+      // The connection's own password as sudo's, with a pty: the same.
+      const chunks: string[] = []
+      const err = await failure(c.sudo('true', { pty: true, onStdout: (chunk) => void chunks.push(chunk.toString('latin1')) }))
+      expect(err).toBeInstanceOf(AuthenticationError)
+      expectNoCanary({ error: err }, [{ where: 'captured output (auth.password as sudo password)', text: chunks.join('') }])
+    } finally {
+      await c.close()
+    }
+    expect((await probe.check()).problems).toEqual([])
+  })
+
+  it("Transport's debug log, errors and object hold no canary for password, KI and passphrase-key attempts against sshd", async () => {
+    const probe = leakProbe()
+    const debug: string[] = []
+    const key = await loadPrivateKey(canaryKey.privatePath, { passphrase: PASSPHRASE })
+    expectNoCanary({ key })
+    for (const server of [passwordSshd, kiSshd, keySshd]) {
+      const t = new Transport(`${server.host}:${server.port}`, {
+        hostKeyVerifier: fixedHostKey(server.hostKeys.find((k) => k.type === 'ssh-ed25519')?.publicLine ?? server.hostKeys[0]!.publicLine),
+        debug: (line) => debug.push(line),
+      })
+      try {
+        await t.startClient()
+        const errors = [
+          await failure(t.authPassword(server.user, PASSWORD)),
+          await failure(t.authInteractive(server.user, (_t, _i, prompts) => prompts.map(() => KI_ANSWER))),
+          await failure(t.authPublicKey(server.user, key)),
+        ]
+        for (const err of errors) expect(err).toBeInstanceOf(SSHError)
+        expectNoCanary({ errors, transport: t })
+      } finally {
+        await t.close()
+      }
+    }
+    expect(debug.length).toBeGreaterThan(0)
+    expectNoCanary({}, debug.map((text, i) => ({ where: `debug[${i}]`, text })))
+    recordFigure({ case: 'secrets under failure', measure: 'debug lines searched', value: debug.length, unit: 'lines' })
+    expect((await probe.check()).problems).toEqual([])
+  })
+})
