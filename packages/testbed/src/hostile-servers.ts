@@ -4,7 +4,8 @@ import { startTcpServer, type TcpServerHandle } from './tcp-servers.js'
 
 /**
  * How a hostile server greets a client instead of a proper identification line (RFC 4253 §4.2):
- * - 'garbage': 512 random bytes with no line break and no `SSH-`, then silence;
+ * - 'garbage': 512 random bytes with no CR, LF or `S` (so no line ever ends and no `SSH-`
+ *   forms: only the client's own timer can end it), then silence;
  * - 'many-lines': 2,000 short lines that are not `SSH-` lines, then silence;
  * - 'long-line': a 10 KB line without a newline, then silence;
  * - 'ssh-1.5': `SSH-1.5-OpenSSH_1.2.3`, a protocol version SSH-2 clients must refuse;
@@ -28,8 +29,7 @@ export const DRIP_BANNER = 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'
 export function hostileBannerBytes(kind: Exclude<HostileBanner, 'drip'>): Buffer {
   switch (kind) {
     case 'garbage':
-      // No '\n' (so no line ends) and no 'S' (so no 'SSH-' can form).
-      return Buffer.from(randomBytes(512).map((b) => (b === 0x0a || b === 0x53 ? 0x2e : b)))
+      return Buffer.from(randomBytes(512).map((b) => (b === 0x0a || b === 0x0d || b === 0x53 ? 0x2e : b)))
     case 'many-lines':
       return Buffer.from(Array.from({ length: 2000 }, (_, i) => `line ${i}\r\n`).join(''))
     case 'long-line':
