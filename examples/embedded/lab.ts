@@ -4,7 +4,8 @@
  *
  * ```
  *  you ──TCP──► bastion (127.0.0.1:<port>) ──► inner.lab:22 ──► web.lab:80 (HTTP)
- *                                               (Unix socket)     db.lab:5432 (PostgreSQL, optional)
+ *                    │                          (Unix socket)
+ *                    └──► db.lab:5432 (PostgreSQL, optional; inner.lab reaches it too)
  *  you ──TCP──► mfa (127.0.0.1:<port>, optional: publickey, then a verification code)
  * ```
  *
@@ -41,7 +42,7 @@ export interface Lab extends LabClientFiles, AsyncDisposable {
   readonly bastion: SshHost
   readonly inner: SshHost
   readonly mfa: (SshHost & { readonly oneTimeCode: string }) | undefined
-  /** The database behind inner.lab, as `db.lab:5432`, when started. */
+  /** The database behind the bastion (and inner.lab), as `db.lab:5432`, when started. */
   readonly db: (LabPostgres & { readonly host: string; readonly labPort: number }) | undefined
   /** Stops every server and removes the lab directory; idempotent. */
   close(): Promise<void>
@@ -73,9 +74,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       auth: { user, authorizedKeys, password }, network: { routes: innerRoutes, loopback: true },
     })
     stack.push(inner)
+    const bastionRoutes = new Map<string, Endpoint>([['inner.lab:22', { path: join(dir, 'inner.sock') }]])
+    if (pg) bastionRoutes.set('db.lab:5432', { host: '127.0.0.1', port: pg.port })
     const bastion = await startSshHost({
       name: 'bastion', listen: { port: 0 }, home: join(dir, 'bastion'), banner: 'bastion: authorized lab users only\n',
-      auth: { user, authorizedKeys }, network: { routes: new Map([['inner.lab:22', { path: join(dir, 'inner.sock') }]]), loopback: false },
+      auth: { user, authorizedKeys }, network: { routes: bastionRoutes, loopback: false },
     })
     stack.push(bastion)
     const oneTimeCode = String(randomInt(100_000, 1_000_000))
