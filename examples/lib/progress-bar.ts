@@ -15,6 +15,7 @@ const MiB = 1024 * 1024
 export function progressBar(label: string, out: NodeJS.WriteStream = process.stdout): ProgressBar {
   const width = 30
   let lastQuarter = -1
+  let lastPercent = -1
   let drawn = false
   const size = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`
   return {
@@ -22,8 +23,11 @@ export function progressBar(label: string, out: NodeJS.WriteStream = process.std
       const fraction = total ? Math.min(1, bytes / total) : 0
       const amount = total === undefined ? size(bytes) : `${size(bytes)} / ${size(total)}`
       if (out.isTTY) {
+        const percent = Math.round(fraction * 100)
+        if (percent === lastPercent && bytes !== total) return // redraw only when the figure changes
+        lastPercent = percent
         const filled = Math.round(fraction * width)
-        out.write(`\r  ${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${amount}`)
+        out.write(`\r  ${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(percent).padStart(3)}% ${amount}`)
         drawn = true
         return
       }
