@@ -6,7 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { startDropbear, startSshd, type DropbearHandle, type SshdHandle } from '@x/testbed'
-import { SSHError, type Channel, type SSHError as SSHErrorType } from '@x/connection'
+import { SSHError, type SSHError as SSHErrorType } from '@x/connection'
+import type { Channel } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionTo } from '../packages/connection/test/helpers.js'
 import { recordFigure } from './support/figures.js'
