@@ -104,35 +104,42 @@ export function resolveSshConfig(host: string, options: ResolveSshConfigOptions 
   if (options.port !== undefined) opts.setOnce('port', options.port)
   const cache = new Map<string, readonly string[]>()
   const budget = { bytes: 0 }
-  const first: PassState = { opts, local, host, originalHost: host, final: false, wantFinal: false }
-  readAll({ pass: first, cache, budget }, options)
+  // A ConfigError's not-yet-formatted stack keeps the reader's closures, and through them this
+  // cache (every line read, up to the byte budget: ~9 MiB of strings), alive as long as the
+  // error lives: empty it whatever happens.
+  try {
+    const first: PassState = { opts, local, host, originalHost: host, final: false, wantFinal: false }
+    readAll({ pass: first, cache, budget }, options)
 
-  let name = host
-  const hostname = opts.str('hostname')
-  if (hostname !== undefined) {
-    try {
-      name = expand(hostname, { h: host })
-    } catch (err) {
-      if (err instanceof ExpansionError) throw new ConfigError(`HostName "${hostname}": ${err.message}`, {}, { cause: err })
-      throw err
+    let name = host
+    const hostname = opts.str('hostname')
+    if (hostname !== undefined) {
+      try {
+        name = expand(hostname, { h: host })
+      } catch (err) {
+        if (err instanceof ExpansionError) throw new ConfigError(`HostName "${hostname}": ${err.message}`, {}, { cause: err })
+        throw err
+      }
+      opts.scalars.set('hostname', name)
     }
-    opts.scalars.set('hostname', name)
+    const family = opts.num('addressfamily') ?? 0
+    const wasAddress = isAddress(name, family)
+    if (!wasAddress) name = asciiLower(name)
+    const canonicalize = opts.num('canonicalizehostname') ?? 0
+    if (wasAddress) {
+      // ssh keeps the name when the canonical form differs only in case.
+      const canonical = canonicalAddress(name, family)
+      if (canonical !== undefined && canonical !== asciiLower(name)) name = canonical
+    }
+    else refuseDnsCanonicalization(opts, name, canonicalize)
+    if (canonicalize !== 0 || first.wantFinal === true) {
+      opts.scalars.set('hostname', name)
+      readAll({ pass: { opts, local, host: name, originalHost: host, final: true, wantFinal: null }, cache, budget }, options)
+    }
+    return finalizeOptions(opts, host, name, local)
+  } finally {
+    cache.clear()
   }
-  const family = opts.num('addressfamily') ?? 0
-  const wasAddress = isAddress(name, family)
-  if (!wasAddress) name = asciiLower(name)
-  const canonicalize = opts.num('canonicalizehostname') ?? 0
-  if (wasAddress) {
-    // ssh keeps the name when the canonical form differs only in case.
-    const canonical = canonicalAddress(name, family)
-    if (canonical !== undefined && canonical !== asciiLower(name)) name = canonical
-  }
-  else refuseDnsCanonicalization(opts, name, canonicalize)
-  if (canonicalize !== 0 || first.wantFinal === true) {
-    opts.scalars.set('hostname', name)
-    readAll({ pass: { opts, local, host: name, originalHost: host, final: true, wantFinal: null }, cache, budget }, options)
-  }
-  return finalizeOptions(opts, host, name, local)
 }
 
 function direct(opts: OptionState): boolean {
