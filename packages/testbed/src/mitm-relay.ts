@@ -35,6 +35,8 @@ export interface MitmRelayHandle {
   readonly flips: number
   /** How many IGNORE packets were injected so far (one per connection at most). */
   readonly injections: number
+  /** The local ports of the relay's connections to the target, in order: what the server logs as the client's port. */
+  readonly upstreamPorts: readonly number[]
   /** Destroys every connection (both sides) and closes the listener (bounded); idempotent. */
   close(): Promise<void>
   /** Same as `close()`, for `await using`. */
@@ -58,6 +60,7 @@ export async function startMitmRelay(
 ): Promise<MitmRelayHandle> {
   const counts = { flips: 0, injections: 0 }
   const upstreams = new Set<Socket>()
+  const upstreamPorts: number[] = []
   const tcp = await startTcpServer((client) => {
     client.pause()
     const server = connect({ host: target.host, port: target.port })
@@ -65,7 +68,10 @@ export async function startMitmRelay(
     server.setNoDelay(true)
     client.setNoDelay(true)
     server.on('error', () => client.destroy())
-    server.once('connect', () => client.resume())
+    server.once('connect', () => {
+      if (server.localPort !== undefined) upstreamPorts.push(server.localPort)
+      client.resume()
+    })
     server.on('close', () => {
       upstreams.delete(server)
       client.destroy()
@@ -92,6 +98,7 @@ export async function startMitmRelay(
     get injections() {
       return counts.injections
     },
+    upstreamPorts,
     close,
     [Symbol.asyncDispose]: close,
   }

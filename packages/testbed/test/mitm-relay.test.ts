@@ -85,6 +85,9 @@ describe('startMitmRelay in front of sshd', () => {
     expect(out.code).toBe(0)
     expect(out.stdout.trim()).toBe('through-relay')
     expect(relay.flips + relay.injections).toBe(0)
+    // sshd logs the relay's own port toward it as the client's port.
+    expect(relay.upstreamPorts).toHaveLength(1)
+    expect(await sshd.log()).toContain(`127.0.0.1 port ${relay.upstreamPorts[0]}`)
   })
 
   // What OpenSSH says about each fault: its own words are the oracle that the relay did it.
