@@ -49,9 +49,16 @@ const CANARIES = [PASSWORD, PASSPHRASE, SUDO_PASSWORD, KI_ANSWER]
 const ALL_AUTH: ConnectionAuthOptions = {
   password: PASSWORD,
   passphrase: PASSPHRASE,
-  interactive: (_title, _instructions, prompts) => prompts.map(() => KI_ANSWER),
+  interactive: (_title, _instructions, prompts) => {
+    kiRounds++
+    return prompts.map(() => KI_ANSWER)
+  },
   agent: false,
 }
+/** Keyboard-interactive rounds answered with the canary, proving the answers were sent. */
+let kiRounds = 0
+/** Passwords an ssh2 test server received, proving the canary travelled. */
+const received: string[] = []
 
 let dir: string
 let keySshd: SshdHandle
@@ -76,12 +83,17 @@ beforeAll(async () => {
     startSshd({ auth: 'keyboard-interactive' }),
     startSsh2Server({
       onConnection: (client) =>
-        client.on('authentication', (ctx) => (ctx.method === 'none' ? ctx.reject(['password', 'keyboard-interactive']) : client.end())),
+        client.on('authentication', (ctx) => {
+          if (ctx.method === 'none') return ctx.reject(['password', 'keyboard-interactive'])
+          if (ctx.method === 'password') received.push(ctx.password)
+          client.end()
+        }),
     }),
     startSsh2Server({
       onConnection: (client) =>
         client.on('authentication', (ctx) => {
           if (ctx.method === 'none') ctx.reject(['password'])
+          if (ctx.method === 'password') received.push(ctx.password)
           // Anything else is never answered.
         }),
     }),
@@ -170,7 +182,9 @@ describe('secrets never leak across forced failures', () => {
 
   it('keyboard-interactive answers rejected by PAM, and the password sent as a KI answer: AuthenticationError', async () => {
     const probe = leakProbe()
+    const rounds = kiRounds
     await expectCleanFailure(new Connection('target', { config: configFor(kiSshd), auth: { ...ALL_AUTH, lookForKeys: false } }), AuthenticationError)
+    expect(kiRounds).toBeGreaterThan(rounds)
     const { interactive: _, ...passwordOnly } = ALL_AUTH
     await expectCleanFailure(new Connection('target', { config: configFor(kiSshd), auth: { ...passwordOnly, lookForKeys: false } }), AuthenticationError)
     expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
@@ -178,24 +192,30 @@ describe('secrets never leak across forced failures', () => {
 
   it('connection lost mid-auth: sshd killed while the KI handler answers, an ssh2 server hanging up on the password', async () => {
     const probe = leakProbe()
+    let killed = 0
     const killing: ConnectionAuthOptions = {
       ...ALL_AUTH,
       lookForKeys: false,
       interactive: async (_t, _i, prompts) => {
+        killed++
         for (const pid of await kiSshd.connectionPids()) process.kill(pid, 'SIGKILL')
         return prompts.map(() => KI_ANSWER)
       },
     }
     const lost = await expectCleanFailure(new Connection('target', { config: configFor(kiSshd), auth: killing }), SSHError)
     expect(['ERR_SSH_AUTH', 'ERR_SSH_CONNECTION_LOST']).toContain(lost.code)
+    expect(killed).toBe(1)
     const hungUp = await expectCleanFailure(toSsh2Server(hangingUp, { auth: ALL_AUTH }), SSHError)
     expect(['ERR_SSH_AUTH', 'ERR_SSH_CONNECTION_LOST']).toContain(hungUp.code)
+    expect(received).toContain(PASSWORD)
     expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
   })
 
   it('auth timeout while the password is pending: TimeoutError{phase:auth}', async () => {
     const probe = leakProbe()
+    received.length = 0
     const err = await expectCleanFailure(toSsh2Server(silent, { auth: ALL_AUTH, timeouts: { authMs: 300 } }), TimeoutError)
+    expect(received).toEqual([PASSWORD])
     expect((err as TimeoutError).phase).toBe('auth')
     expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
   })
