@@ -94,6 +94,10 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
     throw new TypeError('hostKeyVerifier must be a function')
   }
   if (options.debug !== undefined && typeof options.debug !== 'function') throw new TypeError('debug must be a function')
+  // A security switch must never be turned off by a typo ('true', 1): only a boolean is accepted.
+  if (options.requireStrictKex !== undefined && typeof options.requireStrictKex !== 'boolean') {
+    throw new TypeError(`requireStrictKex must be a boolean, got ${typeof options.requireStrictKex}`)
+  }
   if (options.agentForwarding !== undefined && (typeof options.agentForwarding !== 'string' || options.agentForwarding === '')) {
     throw new TypeError('agentForwarding must be the path of an agent socket')
   }
