@@ -28,7 +28,16 @@ export class SSHError extends Error {
   /** Creates an error; `cause` is kept as the standard `Error.cause`. */
   constructor(message: string, options: SSHErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    // V8 formats a stack on first read; until then it holds every frame's receiver and function
+    // (a Transport, its socket, a resolver's caches) for as long as the error is kept. Format it
+    // once the subclass constructor has set `name` (a microtask later), with the cause chain's.
+    queueMicrotask(() => formatStacks(this))
   }
+}
+
+/** Reads `.stack` down a cause chain, so V8 formats and releases what each error captured. */
+function formatStacks(err: unknown): void {
+  for (let e = err, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) void e.stack
 }
 
 /** Raises when the TCP connection cannot be made (refused, unreachable, DNS). */
