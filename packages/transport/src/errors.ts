@@ -37,7 +37,11 @@ export class SSHError extends Error {
 
 /** Reads `.stack` down a cause chain, so V8 formats and releases what each error captured. */
 function formatStacks(err: unknown): void {
-  for (let e = err, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) void e.stack
+  try {
+    for (let e = err, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) void e.stack
+  } catch {
+    // A throwing Error.prepareStackTrace or stack getter: reading it later throws the same way.
+  }
 }
 
 /** Raises when the TCP connection cannot be made (refused, unreachable, DNS). */
