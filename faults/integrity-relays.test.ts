@@ -64,10 +64,10 @@ async function throughRelay(
   pair: CipherPair,
   direction: RelayDirection | 'none',
   options: { offset?: number; command?: string } = {},
-): Promise<AttemptOutcome & { faults: number }> {
+): Promise<AttemptOutcome & { faults: number; streams: string }> {
   await using relay = await startMitmRelay(sshd, direction === 'none' ? { kind: 'none' } : { kind: 'flip', direction, offset: options.offset })
   const outcome = await attemptThrough(relay.port, sshd, pair, options.command)
-  return { ...outcome, faults: relay.flips }
+  return { ...outcome, faults: relay.flips, streams: JSON.stringify(relay.streams()) }
 }
 
 /** Whether OpenSSH meets a corrupt packet with its CBC countermeasure: it reads on silently before disconnecting. */
@@ -153,8 +153,10 @@ describe('one bit flipped server-to-client 16 KiB after NEWKEYS, inside a comman
       const pair = shared.pairs[i]!
       recordFigure({ case: `bit-flip relay server-to-client in channel data: ${pairName(pair)}`, measure: `time to ${errorLabel(o.error)}`, value: o.elapsedMs, unit: 'ms', bound: ATTEMPT_BOUND_MS })
       expect(o.faults, pairName(pair)).toBe(1)
-      expect(o.stdout, pairName(pair)).toBeUndefined()
-      expect(errorLabel(o.error), pairName(pair)).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
+      // On failure, say what came through: the output's length and tail, and the relay's view.
+      const seen = `${pairName(pair)}: ${o.stdout?.length ?? '-'} bytes ending ${JSON.stringify(o.stdout?.slice(-20))}; relay ${o.streams}`
+      expect(o.stdout, seen).toBeUndefined()
+      expect(errorLabel(o.error), seen).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
       expect(o.elapsedMs).toBeLessThanOrEqual(ATTEMPT_BOUND_MS)
     }
     expect((await checkWhenSettled(probe)).problems).toEqual([])
@@ -166,14 +168,17 @@ describe('Connection.run through the same relay, one bit flipped server-to-clien
     const probe = leakProbe()
     const outcomes = await pool(shared.pairs, async (pair) => {
       await using relay = await startMitmRelay(sshd, { kind: 'flip', direction: 'server-to-client', offset: 16 * 1024 })
-      return { ...(await runThroughConnection(relay.port, sshd, pair, LONG_OUTPUT)), faults: relay.flips }
+      const o = await runThroughConnection(relay.port, sshd, pair, LONG_OUTPUT)
+      return { ...o, faults: relay.flips, streams: JSON.stringify(relay.streams()) }
     })
     for (const [i, o] of outcomes.entries()) {
       const pair = shared.pairs[i]!
       recordFigure({ case: `bit-flip relay under Connection.run: ${pairName(pair)}`, measure: `time to ${errorLabel(o.error)}`, value: o.elapsedMs, unit: 'ms', bound: ATTEMPT_BOUND_MS })
       expect(o.faults, pairName(pair)).toBe(1)
-      expect(o.stdout, pairName(pair)).toBeUndefined()
-      expect(errorLabel(o.error), pairName(pair)).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
+      // On failure, say what came through: the output's length and tail, and the relay's view.
+      const seen = `${pairName(pair)}: ${o.stdout?.length ?? '-'} bytes ending ${JSON.stringify(o.stdout?.slice(-20))}; relay ${o.streams}`
+      expect(o.stdout, seen).toBeUndefined()
+      expect(errorLabel(o.error), seen).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
       expect(o.elapsedMs).toBeLessThanOrEqual(ATTEMPT_BOUND_MS)
     }
     expect((await checkWhenSettled(probe)).problems).toEqual([])

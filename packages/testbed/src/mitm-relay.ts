@@ -6,6 +6,16 @@ import { startTcpServer } from './tcp-servers.js'
 /** Which way bytes flow through the relay. */
 export type RelayDirection = 'client-to-server' | 'server-to-client'
 
+/** What the relay saw of one direction of one connection. */
+export interface RelayStreamReport {
+  readonly direction: RelayDirection
+  readonly phase: SshStreamTracker['phase']
+  /** Message numbers of the plaintext packets. */
+  readonly messages: readonly number[]
+  /** Bytes after NEWKEYS. */
+  readonly encryptedBytes: number
+}
+
 /** What the relay does to the SSH streams it carries. */
 export type MitmFault =
   /** Nothing: a transparent relay (the control case). */
@@ -37,6 +47,8 @@ export interface MitmRelayHandle {
   readonly injections: number
   /** The local ports of the relay's connections to the target, in order: what the server logs as the client's port. */
   readonly upstreamPorts: readonly number[]
+  /** What the relay saw of each direction of each connection so far, in order (for diagnostics). */
+  streams(): RelayStreamReport[]
   /** Destroys every connection (both sides) and closes the listener (bounded); idempotent. */
   close(): Promise<void>
   /** Same as `close()`, for `await using`. */
@@ -61,6 +73,7 @@ export async function startMitmRelay(
   const counts = { flips: 0, injections: 0 }
   const upstreams = new Set<Socket>()
   const upstreamPorts: number[] = []
+  const trackers: Array<[RelayDirection, SshStreamTracker]> = []
   const tcp = await startTcpServer((client) => {
     client.pause()
     const server = connect({ host: target.host, port: target.port })
@@ -77,8 +90,8 @@ export async function startMitmRelay(
       client.destroy()
     })
     client.on('close', () => server.destroy())
-    pump(client, server, faultFor(fault, 'client-to-server', counts))
-    pump(server, client, faultFor(fault, 'server-to-client', counts))
+    trackers.push(['client-to-server', pump(client, server, faultFor(fault, 'client-to-server', counts))])
+    trackers.push(['server-to-client', pump(server, client, faultFor(fault, 'server-to-client', counts))])
   })
   let closing: Promise<void> | undefined
   const close = (): Promise<void> =>
@@ -99,6 +112,8 @@ export async function startMitmRelay(
       return counts.injections
     },
     upstreamPorts,
+    streams: () =>
+      trackers.map(([direction, t]) => ({ direction, phase: t.phase, messages: [...t.messages], encryptedBytes: t.encryptedBytes })),
     close,
     [Symbol.asyncDispose]: close,
   }
@@ -107,8 +122,8 @@ export async function startMitmRelay(
 /** Rewrites each chunk of one direction; returns the bytes to forward. */
 type ChunkRewriter = (chunk: Buffer, report: ChunkReport) => Buffer
 
-/** Copies `from` to `to` through a tracker and `rewrite`, with backpressure; end follows end. */
-function pump(from: Socket, to: Socket, rewrite: ChunkRewriter): void {
+/** Copies `from` to `to` through a tracker and `rewrite`, with backpressure; end follows end. Returns the tracker. */
+function pump(from: Socket, to: Socket, rewrite: ChunkRewriter): SshStreamTracker {
   const tracker = new SshStreamTracker()
   from.on('data', (chunk: Buffer) => {
     const out = rewrite(chunk, tracker.feed(chunk))
@@ -118,6 +133,7 @@ function pump(from: Socket, to: Socket, rewrite: ChunkRewriter): void {
     }
   })
   from.on('end', () => to.end())
+  return tracker
 }
 
 /** The rewriter of one direction for `fault`, applying it at most once. */
