@@ -38,9 +38,8 @@ afterAll(async () => {
 const TOTAL = 512 << 20
 
 /**
- * Resolves with stderr's text once stdout and stderr ended and the exit status came, then
- * destroys `ch`. It does not wait for the channel's 'close': under RekeyLimit 1M, ssh2 1.17 was
- * seen never to emit it after the server's EOF and exit-status (see the report of issue #5).
+ * Resolves with stderr's text and the exit status once stdout and stderr ended, the exit status
+ * came and the channel emitted 'close' (within 10 s of the rest).
  */
 async function drain(ch: Channel, onStdout: (chunk: Buffer) => void): Promise<{ stderr: string; exit: unknown }> {
   const stderr: Buffer[] = []
@@ -51,11 +50,14 @@ async function drain(ch: Channel, onStdout: (chunk: Buffer) => void): Promise<{ 
       stream.once('end', resolve)
       stream.once('error', reject)
     })
+  const closed = new Promise<void>((resolve) => ch.once('close', resolve))
   try {
     const [exit] = await Promise.all([ch.exitStatus(), ended(ch), ended(ch.stderr)])
+    await within(closed, 10_000, "the channel's 'close' after its end and exit status")
     return { stderr: Buffer.concat(stderr).toString(), exit }
-  } finally {
-    ch.destroy()
+  } catch (err) {
+    ch.destroy() // only when something failed: nothing may be left behind for the leak probe
+    throw err
   }
 }
 

@@ -12,6 +12,8 @@ export interface RawChannel extends Duplex {
   close(): void
 }
 
+type WriteCallback = (error: Error | null | undefined) => void
+
 /** Why a write after the channel closed fails. */
 function closedError(): ConnectionLostError {
   return new ConnectionLostError('the SSH channel is closed')
@@ -69,6 +71,11 @@ export class ChannelDuplex extends Duplex {
       this.push(null)
       this.#resumePending()
       this.onInnerClose()
+      // CLOSE also ends our direction: nothing more can be sent. Without this a half-open
+      // wrapper (Channel) whose caller never called end() stayed writable, so Node never
+      // auto-destroyed it and its 'close' never came (ssh2 ends its own channel the same way).
+      // Node emits 'close' once our readable side's 'end' has been emitted as well.
+      if (!this.destroyed && !this.writableEnded) this.end()
     }
     inner.on('data', onData)
     inner.on('end', onEnd)
@@ -120,6 +127,21 @@ export class ChannelDuplex extends Duplex {
 
   /** Called once when the ssh2 channel closes; subclasses record exit state here. */
   protected onInnerClose(): void {}
+
+  /**
+   * A write after the ssh2 channel closed fails with ConnectionLostError (and destroys this
+   * stream, as a failed write does), not with Node's 'write after end' for the end() above.
+   */
+  override write(chunk: unknown, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    if (this.#innerClosed) {
+      const cb = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback
+      const err = closedError()
+      if (cb) process.nextTick(cb, err)
+      this.destroy(err)
+      return false
+    }
+    return super.write(chunk, encodingOrCallback as BufferEncoding, callback)
+  }
 
   override _read(): void {
     this.#inner?.resume()
