@@ -89,10 +89,12 @@ describe('Transport authentication against OpenSSH', () => {
   })
 
   it('keeps no auth timer running while the keyboard-interactive handler waits on a person', async () => {
-    await using t = transportTo(interactive, { timeouts: { authMs: 300 } })
+    // The handler waits 2.5× the auth bound; the bound leaves room for sshd's PAM round trips
+    // on a loaded machine (300 ms was once exceeded by the server alone).
+    await using t = transportTo(interactive, { timeouts: { authMs: 1_500 } })
     await t.startClient()
     const next = await t.authInteractive(interactive.user, async (_title, _instr, prompts) => {
-      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      await new Promise((resolve) => setTimeout(resolve, 3_750))
       return prompts.map(() => interactive.password)
     })
     expect(next).toEqual([])
