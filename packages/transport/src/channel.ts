@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ChannelSocket } from './channel-socket.js'
-import { SSHError } from './errors.js'
+import { ConnectionLostError, SSHError } from './errors.js'
+import { onConnectionClose, peerSentEof } from './internal/ssh2-internals.js'
 
 /** Terminal settings for {@link Channel.getPty} (RFC 4254 §6.2). */
 export interface PtyOptions {
@@ -196,6 +197,15 @@ export class Channel extends ChannelDuplex {
       stderr.on('end', () => this.stderr.push(null))
       stderr.on('error', () => {})
     }
+    // A connection that fails before the server's EOF cuts the output short, even after the
+    // exit status arrived (OpenSSH sends it as soon as the command exits, ahead of output still
+    // waiting in its buffers): fail the stream instead of ending it as if complete.
+    const unwatch = onConnectionClose(raw, (fatal) => {
+      if (fatal && !peerSentEof(raw) && !this.destroyed) {
+        this.destroy(new ConnectionLostError('the SSH connection failed before the command\'s output ended', { cause: fatal }))
+      }
+    })
+    raw.once('close', unwatch)
     this.attach(raw)
   }
 

@@ -154,6 +154,14 @@ export const algorithmTables: AlgorithmTables = Object.freeze({
 })
 
 /**
+ * Whether the server's end of an ssh2 channel's data arrived (SSH_MSG_CHANNEL_EOF, RFC 4254
+ * §5.3): ssh2 1.17 pushes the end of its readable side on EOF, before anyone has read it.
+ */
+export function peerSentEof(channel: unknown): boolean {
+  return (channel as { _readableState?: { ended?: boolean } })._readableState?.ended === true
+}
+
+/**
  * Whether an ssh2 channel (or SFTP wrapper) can still carry requests. ssh2 1.17 writes requests
  * into a closed channel without complaint and never answers them, so callers check first.
  */
@@ -163,23 +171,33 @@ export function channelWritable(channel: unknown): boolean {
 }
 
 /** One 'close' listener per ssh2 Client fans out to every channel watching it (no MaxListeners warning). */
-const connectionWatchers = new WeakMap<object, Set<() => void>>()
+const connectionWatchers = new WeakMap<object, Set<(fatal: Error | undefined) => void>>()
+
+/** ssh2 error levels that do not end the connection. */
+const NON_FATAL_LEVELS = new Set(['client-authentication', 'agent'])
 
 /**
  * Calls `listener` when the SSH connection of an ssh2 channel closes (the Client emits 'close'
- * before it closes the channels). ssh2 1.17 emits a channel's own 'close' only after its
- * readable side was drained, so a channel nobody reads never learns its connection is gone.
- * Returns a function that stops watching.
+ * before it closes the channels), with the error that ended it when ssh2 reported one (a bad
+ * MAC, a protocol error, a socket error) — undefined after an orderly close. ssh2 1.17 emits a
+ * channel's own 'close' only after its readable side was drained, so a channel nobody reads
+ * never learns its connection is gone. Returns a function that stops watching.
  */
-export function onConnectionClose(channel: unknown, listener: () => void): () => void {
+export function onConnectionClose(channel: unknown, listener: (fatal: Error | undefined) => void): () => void {
   const client = (channel as { _client?: EventEmitter })._client
   if (typeof client?.once !== 'function') return () => {}
   let watchers = connectionWatchers.get(client)
   if (!watchers) {
-    const created = new Set<() => void>()
+    const created = new Set<(fatal: Error | undefined) => void>()
     connectionWatchers.set(client, created)
+    let fatal: Error | undefined
+    const onError = (err: Error & { level?: string }): void => {
+      if (!NON_FATAL_LEVELS.has(err.level ?? '')) fatal ??= err
+    }
+    client.on('error', onError)
     client.once('close', () => {
-      for (const watcher of [...created]) watcher()
+      client.off('error', onError)
+      for (const watcher of [...created]) watcher(fatal)
       created.clear()
     })
     watchers = created
