@@ -58,6 +58,12 @@ async function pool<T, R>(items: readonly T[], task: (item: T) => Promise<R>): P
 
 /** A command whose 60 KB of output outlasts the login: a flip 16 KiB into the server's stream lands in channel data. */
 const LONG_OUTPUT = "head -c 60000 /dev/zero | tr '\\0' x; echo; echo integrity-ok"
+/**
+ * The same output from a background child after the shell exited: sshd sends exit-status 0
+ * first, so the flip always lands after it (the path where a truncated output once looked like
+ * success; see packages/transport/test/regressions/output-cut-after-exit-status.test.ts).
+ */
+const OUTPUT_AFTER_EXIT = "(sleep 0.2; head -c 60000 /dev/zero | tr '\\0' x; echo integrity-ok) & exit 0"
 
 /** Attempts `pair` through a fresh relay applying `fault`; returns the outcome and how many faults the relay applied. */
 async function throughRelay(
@@ -163,12 +169,12 @@ describe('one bit flipped server-to-client 16 KiB after NEWKEYS, inside a comman
   }, 600_000)
 })
 
-describe('Connection.run through the same relay, one bit flipped server-to-client inside the output', () => {
+describe('Connection.run through the same relay, one bit flipped server-to-client inside output sent after exit status 0', () => {
   it('rejects with ConnectionLostError for every shared pair: never a Result, never a hang', async () => {
     const probe = leakProbe()
     const outcomes = await pool(shared.pairs, async (pair) => {
       await using relay = await startMitmRelay(sshd, { kind: 'flip', direction: 'server-to-client', offset: 16 * 1024 })
-      const o = await runThroughConnection(relay.port, sshd, pair, LONG_OUTPUT)
+      const o = await runThroughConnection(relay.port, sshd, pair, OUTPUT_AFTER_EXIT)
       return { ...o, faults: relay.flips, streams: JSON.stringify(relay.streams()) }
     })
     for (const [i, o] of outcomes.entries()) {
