@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configFor } from '../packages/connection/test/helpers.js'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
-import { failure, since, loopTurn } from './support/outcome.js'
+import { failure, since } from './support/outcome.js'
 
 let kiSshd: SshdHandle
 let keySshd: SshdHandle
@@ -81,7 +81,7 @@ describe('keyboard-interactive answers that PAM must refuse', () => {
         await ok.close()
       }
       await expect.poll(() => kiSshd.connectionPids(), { timeout: 5_000 }).toEqual([])
-      expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+      expect((await probe.check()).problems).toEqual([])
       expect(acceptedAfterFailure).toBe(accepted)
     }, 30_000)
   }
@@ -125,7 +125,7 @@ describe('host-key verifiers that misbehave', () => {
       recordFigure({ case: `host-key verifier ${name}`, measure: 'time to HostKeyError', value: elapsed, unit: 'ms', bound: handshakeMs })
       expect(c.isConnected).toBe(false)
       // The probe comes before reading sshd's log, which leaves a file-close request in flight.
-      expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+      expect((await probe.check()).problems).toEqual([])
       expect(await acceptedLogins(keySshd)).toBe(accepted)
     })
   }
@@ -151,7 +151,7 @@ describe('host-key verifiers that misbehave', () => {
     expect(c.isConnected).toBe(false)
     await c.close()
     await expect.poll(() => keySshd.connectionPids(), { timeout: 5_000 }).toEqual([])
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
     expect(await acceptedLogins(keySshd)).toBe(accepted)
   })
 })

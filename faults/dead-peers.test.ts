@@ -16,7 +16,7 @@ import { siteConfig } from '../packages/connection/test/site-helpers.js'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
 import { failure, since, within } from './support/outcome.js'
-import { SHORT_KEEPALIVE, checkAfterCloses, keepaliveBoundMs, killStopped, socketsTo } from './support/peers.js'
+import { SHORT_KEEPALIVE, keepaliveBoundMs, killStopped, socketsTo } from './support/peers.js'
 import { startUnansweredPort } from './support/unanswered-port.js'
 
 let sshd: SshdHandle
@@ -77,7 +77,7 @@ describe('a blackholed connect', () => {
     recordFigure({ case: 'blackholed connect (SYNs dropped)', measure: 'time to TimeoutError{connect}', value: elapsed, unit: 'ms', bound: connectTimeoutMs + 1_000 })
     await c.close()
     expect(c.isConnected).toBe(false)
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it('fails with TimeoutError{phase:"connect"} within connectTimeoutMs + 1 s when the host behind a jump is partitioned', async () => {
@@ -101,7 +101,7 @@ describe('a blackholed connect', () => {
     } finally {
       await site.heal()
     }
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 })
 
@@ -126,7 +126,7 @@ describe('a dead peer', () => {
       killStopped(pids)
     }
     expect(socketsTo(sshd.port)).toBe(0)
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it('rejects a 256 MiB get when the peer stops mid-transfer within the bound, leaving no file that looks complete', async () => {
@@ -169,7 +169,7 @@ describe('a dead peer', () => {
       killStopped(pids)
     }
     expect(socketsTo(sshd.port)).toBe(0)
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   }, 120_000)
 
   it('close() against a stopped peer resolves within its 2 s grace period and frees the socket', async () => {
@@ -189,7 +189,7 @@ describe('a dead peer', () => {
     } finally {
       killStopped(pids)
     }
-    const report = await checkAfterCloses(probe)
+    const report = await probe.check()
     recordFigure({ case: 'close() against a stopped peer', measure: 'fds beyond baseline after close', value: report.fdGrowth, unit: 'fds', bound: 2 })
     expect(report.problems).toEqual([])
   })
@@ -217,6 +217,6 @@ describe('a partition in the site', () => {
       await site.heal()
       await c.close()
     }
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 })

@@ -10,7 +10,6 @@ import { ConnectError, HandshakeError, SSHError, TimeoutError, Transport, insecu
 import { describe, expect, it } from 'vitest'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
-import { checkWhenSettled } from './support/settled.js'
 import { failure, since, within } from './support/outcome.js'
 
 /** The handshake bound the cases configure. */
@@ -86,7 +85,7 @@ for (const level of ['Transport', 'Connection'] as const) {
           expect(elapsed).toBeGreaterThanOrEqual(HANDSHAKE_MS - 50)
         }
         recordFigure({ case: `${name} (${level})`, measure: `time to ${describeError(err)}`, value: elapsed, unit: 'ms', bound: HANDSHAKE_MS + SLACK_MS })
-        const report = await checkWhenSettled(probe)
+        const report = await probe.check()
         recordFigure({ case: `${name} (${level})`, measure: 'fd growth after close', value: report.fdGrowth, unit: 'fds', bound: 2 })
         expect(report.problems).toEqual([])
       })
@@ -109,7 +108,7 @@ for (const level of ['Transport', 'Connection'] as const) {
       const worst = Math.max(...times)
       recordFigure({ case: `closed port (${level})`, measure: 'time to ConnectError, worst of 5', value: worst, unit: 'ms', bound: CLOSED_PORT_MS })
       expect(worst).toBeLessThan(CLOSED_PORT_MS)
-      expect((await checkWhenSettled(probe)).problems).toEqual([])
+      expect((await probe.check()).problems).toEqual([])
     })
   })
 }

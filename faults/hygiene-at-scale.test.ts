@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configFor } from '../packages/connection/test/helpers.js'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
-import { failure, since, loopTurn } from './support/outcome.js'
+import { failure, since } from './support/outcome.js'
 
 let sshd: SshdHandle
 let dir: string
@@ -66,7 +66,7 @@ describe('1,000 sequential direct cycles', () => {
       expect(c.isConnected).toBe(false)
     }
     const elapsed = since(t0)
-    const report = await loopTurn().then(() => probe.check())
+    const report = await probe.check()
     const leftOnServer = await sshdSessionsGone()
     recordFigure({ case: '1,000 direct connect/close cycles', measure: 'duration', value: elapsed, unit: 'ms' })
     recordFigure({ case: '1,000 direct connect/close cycles', measure: 'rate', value: Math.round((cycles / elapsed) * 1e4) / 10, unit: 'cycles/s' })
@@ -146,7 +146,7 @@ describe('1,000 mixed failures', () => {
       durations.set(kind.name, durations.get(kind.name)! + since(started))
     }
     const elapsed = since(t0)
-    const report = await loopTurn().then(() => probe.check())
+    const report = await probe.check()
     const leftOnServer = await sshdSessionsGone()
     recordFigure({ case: '1,000 mixed failures', measure: 'duration', value: elapsed, unit: 'ms' })
     for (const [name, total] of durations) {

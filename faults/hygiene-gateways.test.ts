@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { siteConfig } from '../packages/connection/test/site-helpers.js'
 import { recordFigure } from './support/figures.js'
 import { leakProbe, type LeakReport } from './support/leaks.js'
-import { since, loopTurn } from './support/outcome.js'
+import { since } from './support/outcome.js'
 
 let site: SiteHandle
 let config: { text: string }
@@ -62,7 +62,7 @@ describe('hygiene over many gateway cycles', () => {
     const probe = leakProbe()
     // close() resolves only once the command's process group is gone and reaped: check each cycle.
     const elapsed = await cycle(200, make, () => expect(childPids()).toEqual(children))
-    const report = await loopTurn().then(() => probe.check())
+    const report = await probe.check()
     const left = await serverSessionsLeft([site.bastion])
     record('200 ProxyCommand connect/run/close cycles', elapsed, 200, report, left)
     expect(report.problems).toEqual([])
@@ -76,7 +76,7 @@ describe('hygiene over many gateway cycles', () => {
     const probe = leakProbe()
     // Strictly one after another (~0.5 s a cycle here, mostly round trips through two sshds).
     const elapsed = await cycle(200, make)
-    const report = await loopTurn().then(() => probe.check())
+    const report = await probe.check()
     const left = await serverSessionsLeft([site.bastion, site.middle, site.inner])
     record('200 2-hop ProxyJump connect/run/close cycles', elapsed, 200, report, left)
     expect(report.problems).toEqual([])

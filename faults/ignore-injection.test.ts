@@ -26,7 +26,6 @@ import { authEvidence } from './support/auth-evidence.js'
 import { errorLabel } from './support/integrity.js'
 import { leakProbe } from './support/leaks.js'
 import { failure, since, within } from './support/outcome.js'
-import { checkWhenSettled } from './support/settled.js'
 
 const HANDSHAKE_MS = 4_000
 /** Scheduling slack on a contended 2-core machine. */
@@ -159,7 +158,7 @@ describe('an IGNORE injected by a relay, against servers that do strict kex', ()
         const seen = await authEvidence(server, outcome.upstreamPort!)
         expect(seen.endedBeforeAuth, seen.lines.join('\n')).toBe(true)
         expect(seen.attempted, seen.lines.join('\n')).toBe(false)
-        expect((await checkWhenSettled(probe)).problems).toEqual([])
+        expect((await probe.check()).problems).toEqual([])
       })
     }
   }
@@ -198,7 +197,7 @@ describe('an IGNORE injected before KEXINIT, against a server without strict kex
       expect(strict.reachedAuth).toBe(false)
       expect(ssh2Auths).toBe(authsBefore)
       expect(strict.elapsedMs).toBeLessThan(HANDSHAKE_MS + SLACK_MS)
-      expect((await checkWhenSettled(probe)).problems).toEqual([])
+      expect((await probe.check()).problems).toEqual([])
     })
   }
 })

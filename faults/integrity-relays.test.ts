@@ -21,7 +21,6 @@ import {
   type CipherPair,
 } from './support/integrity.js'
 import { leakProbe } from './support/leaks.js'
-import { checkWhenSettled } from './support/settled.js'
 
 /** Attempts run this many at a time (2 cores, shared). */
 const PARALLEL = 4
@@ -145,7 +144,7 @@ for (const direction of ['client-to-server', 'server-to-client'] as const) {
           if (pair.mac !== undefined) expect(o.negotiated.mac, pairName(pair)).toBe(pair.mac)
         }
       }
-      const report = await checkWhenSettled(probe)
+      const report = await probe.check()
       expect(report.problems).toEqual([])
     }, 600_000)
   })
@@ -165,7 +164,7 @@ describe('one bit flipped server-to-client 16 KiB after NEWKEYS, inside a comman
       expect(errorLabel(o.error), seen).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
       expect(o.elapsedMs).toBeLessThanOrEqual(ATTEMPT_BOUND_MS)
     }
-    expect((await checkWhenSettled(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   }, 600_000)
 })
 
@@ -187,6 +186,6 @@ describe('Connection.run through the same relay, one bit flipped server-to-clien
       expect(errorLabel(o.error), seen).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
       expect(o.elapsedMs).toBeLessThanOrEqual(ATTEMPT_BOUND_MS)
     }
-    expect((await checkWhenSettled(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   }, 600_000)
 })

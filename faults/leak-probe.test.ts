@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { leakProbe } from './support/leaks.js'
@@ -10,21 +11,22 @@ describe('leakProbe', () => {
     expect((await probe.check()).problems).toEqual([])
   })
 
-  it('reports a listening socket, a timer and a process-wide listener that were left', async () => {
+  it('reports a listening socket, a bound UDP socket and a process-wide listener that were left', async () => {
     const probe = leakProbe({ settleMs: 100 })
     const server = createServer().listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
-    const timer = setInterval(() => {}, 60_000)
+    const udp = createSocket('udp4')
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve))
     const listener = (): void => {}
     process.on('beforeExit', listener)
     try {
       const report = await probe.check()
       expect(report.problems.join('\n')).toMatch(/new active resources: .*TCPServerWrap/)
-      expect(report.problems.join('\n')).toMatch(/Timeout/)
+      expect(report.problems.join('\n')).toMatch(/UDPWrap/)
       expect(report.problems.join('\n')).toMatch(/'beforeExit' listeners: \d+ → \d+/)
     } finally {
       process.off('beforeExit', listener)
-      clearInterval(timer)
+      await new Promise<void>((resolve) => udp.close(() => resolve()))
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }
   })

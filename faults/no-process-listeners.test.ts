@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configFor } from '../packages/connection/test/helpers.js'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
-import { loopTurn } from './support/outcome.js'
 
 let sshd: SshdHandle
 beforeAll(async () => {
@@ -60,7 +59,7 @@ async function lifeCycle(name: string, host: string, options: ConnectionOptions)
     await c.close()
   }
   seen.push(...changed(before, processListeners()))
-  expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+  expect((await probe.check()).problems).toEqual([])
   recordFigure({ case: 'no process-wide listeners', measure: `process listeners changed during a connection's life (${name})`, value: seen.length, unit: 'listeners', bound: 0 })
   return seen
 }

@@ -36,7 +36,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configFor } from '../packages/connection/test/helpers.js'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
-import { failure, loopTurn } from './support/outcome.js'
+import { failure } from './support/outcome.js'
 import { canary, leaks, renderings, type Rendering } from './support/secrets.js'
 
 const PASSWORD = canary('password')
@@ -156,7 +156,7 @@ describe('secrets never leak across forced failures', () => {
   it('wrong password: AuthenticationError', async () => {
     const probe = leakProbe()
     await expectCleanFailure(new Connection('target', { config: configFor(passwordSshd), auth: { ...ALL_AUTH, lookForKeys: false } }), AuthenticationError)
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it('wrong passphrase, as a string and from a callback: KeyError', async () => {
@@ -169,7 +169,7 @@ describe('secrets never leak across forced failures', () => {
     // The same with the key's text instead of its path.
     const c = new Connection('target', { config: configFor(keySshd), auth: { ...ALL_AUTH, privateKeys: [otherKey.privateText], lookForKeys: false } })
     expect(((await expectCleanFailure(c, KeyError)) as KeyError).reason).toBe('passphrase')
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it('right passphrase, key the server refuses: AuthenticationError', async () => {
@@ -177,7 +177,7 @@ describe('secrets never leak across forced failures', () => {
     const c = new Connection('target', { config: configFor(keySshd), auth: { ...ALL_AUTH, privateKeys: [canaryKey.privatePath], lookForKeys: false } })
     const err = await expectCleanFailure(c, AuthenticationError)
     expect((err as AuthenticationError).triedMethods.some((m) => m.startsWith('publickey'))).toBe(true)
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it('keyboard-interactive answers rejected by PAM, and the password sent as a KI answer: AuthenticationError', async () => {
@@ -187,7 +187,7 @@ describe('secrets never leak across forced failures', () => {
     expect(kiRounds).toBeGreaterThan(rounds)
     const { interactive: _, ...passwordOnly } = ALL_AUTH
     await expectCleanFailure(new Connection('target', { config: configFor(kiSshd), auth: { ...passwordOnly, lookForKeys: false } }), AuthenticationError)
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it('connection lost mid-auth: sshd killed while the KI handler answers, an ssh2 server hanging up on the password', async () => {
@@ -208,7 +208,7 @@ describe('secrets never leak across forced failures', () => {
     const hungUp = await expectCleanFailure(toSsh2Server(hangingUp, { auth: ALL_AUTH }), SSHError)
     expect(['ERR_SSH_AUTH', 'ERR_SSH_CONNECTION_LOST']).toContain(hungUp.code)
     expect(received).toContain(PASSWORD)
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it('auth timeout while the password is pending: TimeoutError{phase:auth}', async () => {
@@ -217,7 +217,7 @@ describe('secrets never leak across forced failures', () => {
     const err = await expectCleanFailure(toSsh2Server(silent, { auth: ALL_AUTH, timeouts: { authMs: 300 } }), TimeoutError)
     expect(received).toEqual([PASSWORD])
     expect((err as TimeoutError).phase).toBe('auth')
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it('sudo refused, with and without a pty: AuthenticationError; the password is in no error, output or object', async () => {
@@ -240,7 +240,7 @@ describe('secrets never leak across forced failures', () => {
     } finally {
       await c.close()
     }
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it("Transport's debug log, errors and object hold no canary for password, KI and passphrase-key attempts against sshd", async () => {
@@ -269,6 +269,6 @@ describe('secrets never leak across forced failures', () => {
     expect(debug.length).toBeGreaterThan(0)
     expectNoCanary({}, debug.map((text, i) => ({ where: `debug[${i}]`, text })))
     recordFigure({ case: 'secrets under failure', measure: 'debug lines searched', value: debug.length, unit: 'lines' })
-    expect((await loopTurn().then(() => probe.check())).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 })

@@ -13,7 +13,6 @@ import { connectionTo } from '../packages/connection/test/helpers.js'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
 import { failure, since, within } from './support/outcome.js'
-import { checkAfterCloses } from './support/peers.js'
 
 const IDLE_S = 2
 let rekeying: SshdHandle
@@ -84,7 +83,7 @@ describe('sshd forcing a rekey every 1 MiB (RekeyLimit 1M 5s)', () => {
     recordFigure({ case: 'RekeyLimit 1M: 512 MiB down (exec stdout)', measure: 'rekeys seen by the client', value: rekeys, unit: 'rekeys', bound: 256 })
     recordFigure({ case: 'RekeyLimit 1M: 512 MiB down (exec stdout)', measure: 'throughput', value: Math.round(512 / seconds), unit: 'MiB/s' })
     await c.close()
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   }, 320_000)
 
   it('uploads 512 MiB of sequence-numbered data byte-exact across hundreds of rekeys', async () => {
@@ -122,7 +121,7 @@ describe('sshd forcing a rekey every 1 MiB (RekeyLimit 1M 5s)', () => {
     recordFigure({ case: 'RekeyLimit 1M: 512 MiB up (exec stdin)', measure: 'rekeys seen by the client', value: rekeys, unit: 'rekeys', bound: 256 })
     recordFigure({ case: 'RekeyLimit 1M: 512 MiB up (exec stdin)', measure: 'throughput', value: Math.round(512 / seconds), unit: 'MiB/s' })
     await c.close()
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   }, 320_000)
 })
 
@@ -144,7 +143,7 @@ describe('servers that end idle connections and channels', () => {
     recordFigure({ case: `sshd UnusedConnectionTimeout ${IDLE_S}`, measure: 'time to ConnectionLostError', value: elapsed, unit: 'ms', bound })
     expect((await c.run('echo again')).stdout).toBe('again\n')
     await c.close()
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it(`sshd ChannelTimeout session:command=${IDLE_S}: a silent run() ends in a typed error in time; the connection stays usable`, async () => {
@@ -160,7 +159,7 @@ describe('servers that end idle connections and channels', () => {
     expect(c.isConnected).toBe(true)
     expect((await c.run('echo still here')).stdout).toBe('still here\n')
     await c.close()
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 
   it(`Dropbear -I ${IDLE_S}: a silent run() rejects with ConnectionLostError in time`, async () => {
@@ -177,6 +176,6 @@ describe('servers that end idle connections and channels', () => {
     expect(c.isConnected).toBe(false)
     recordFigure({ case: `Dropbear -I ${IDLE_S}`, measure: 'time to ConnectionLostError (silent run)', value: elapsed, unit: 'ms', bound })
     await c.close()
-    expect((await checkAfterCloses(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 })

@@ -21,7 +21,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
 import { failure, since } from './support/outcome.js'
-import { checkWhenSettled } from './support/settled.js'
 
 const TIMEOUTS = { connectMs: 5_000, handshakeMs: 5_000, authMs: 5_000, channelMs: 5_000 } as const
 
@@ -150,6 +149,6 @@ describe('a server without strict kex (in-process ssh2 with disableStrictKex)', 
     expect(legacySaw.debug.filter((line) => line.includes('SERVICE_REQUEST'))).toEqual([])
     expect(legacySaw.auths).toBe(authsBefore)
     await expect(t.authNone('anyone')).rejects.toBeInstanceOf(SSHError)
-    expect((await checkWhenSettled(probe)).problems).toEqual([])
+    expect((await probe.check()).problems).toEqual([])
   })
 })

@@ -69,7 +69,8 @@ export interface LeakReport {
 }
 
 /**
- * Takes a baseline now; `check()` later waits (bounded) for fds and children to settle, takes a
+ * Takes a baseline now; `check()` later waits (bounded) for fds, children and active resources
+ * to settle, takes a
  * second snapshot and reports every bound it breaks: fds beyond `fdSlack`, active resources that
  * were not there before (timers, sockets, child processes of ours), new child or zombie
  * processes, heap growth beyond `heapMiB` after GC, and any new process-wide listener.
@@ -81,10 +82,13 @@ export function leakProbe(bounds: LeakBounds = {}): { before: LeakSnapshot; chec
   const before = snapshot()
   const check = async (): Promise<LeakReport> => {
     const known = new Set(before.children)
-    await waitFor(() => openFdCount() <= before.fds + fdSlack && childPids().every((pid) => known.has(pid)), {
-      timeoutMs: settleMs,
-      intervalMs: 25,
-    }).catch(() => {}) // the report says what is left
+    // A handle closed a moment ago (a destroyed socket, a refused connect's request) stays listed
+    // by getActiveResourcesInfo() until libuv's close callbacks run: wait for those too.
+    const settled = (): boolean =>
+      openFdCount() <= before.fds + fdSlack &&
+      childPids().every((pid) => known.has(pid)) &&
+      subtract([...process.getActiveResourcesInfo()], before.resources).length === 0
+    await waitFor(settled, { timeoutMs: settleMs, intervalMs: 25 }).catch(() => {}) // the report says what is left
     const after = snapshot()
     const problems: string[] = []
     const fdGrowth = after.fds - before.fds

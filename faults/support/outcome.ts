@@ -20,11 +20,3 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     clearTimeout(timer)
   }
 }
-
-/**
- * Lets the event loop pass its close phase: a socket that close() destroyed keeps its handle
- * in `process.getActiveResourcesInfo()` until then (seen: under 10 ms). Call before a leak check.
- */
-export function loopTurn(ms = 20): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}

@@ -41,13 +41,3 @@ export function socketsTo(port: number): number {
     .map((line) => line.trim().split(/\s+/))
     .filter((f) => f[2] === remote && f[9] !== undefined && inodes.has(f[9])).length
 }
-
-/**
- * Runs a leak probe's check one loop turn after the last close: a socket destroyed just now is
- * still listed among active resources until the event loop's close phase has run.
- */
-export async function checkAfterCloses<T>(probe: { check(): Promise<T> }): Promise<T> {
-  await new Promise((resolve) => setTimeout(resolve, 0))
-  await new Promise((resolve) => setImmediate(resolve))
-  return probe.check()
-}
