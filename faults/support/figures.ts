@@ -15,8 +15,10 @@ export interface Figure {
   value: number
   /** Its unit: "ms", "MiB", "fds", "cycles", ... */
   unit: string
-  /** The bound the test asserts, in the same unit, when there is one. */
+  /** The bound the test asserts, in the same unit, when there is one: a maximum unless `atLeast`. */
   bound?: number
+  /** The bound is a minimum the value must reach (a count of rekeys, say). */
+  atLeast?: boolean
 }
 
 /**
