@@ -19,7 +19,7 @@ import { RemoteForwards, type ForwardHandler } from './forwarding.js'
 import { makeHostVerifier, type HostKeyCheckState } from './host-key-check.js'
 import { fixedHostKey, knownHosts, type HostKeyVerifier } from './host-keys/verifiers.js'
 import { PendingOps, type TrackOptions } from './internal/pending.js'
-import { observeMessage, sendGlobalRequest, sendIgnore, startRekey, strictKexOf } from './internal/ssh2-internals.js'
+import { noteCloseCause, observeMessage, sendGlobalRequest, sendIgnore, startRekey, strictKexOf } from './internal/ssh2-internals.js'
 import { translateTransportError, type TransportStage } from './internal/translate-error.js'
 import { Keepalive } from './keepalive.js'
 import type { PrivateKey } from './keys/private-key.js'
@@ -481,6 +481,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     }
     this.#state = 'closing'
     this.#pending.rejectAll(new ConnectionLostError(`the transport to ${this.#label()} was closed`))
+    noteCloseCause(client, null)
     try {
       client.end()
     } catch {
@@ -636,6 +637,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   #fail(err: SSHError | undefined, byCaller = false): void {
     if (this.#state === 'closed') return
     if (err && !this.#fatal) this.#fatal = err
+    if (this.#client) noteCloseCause(this.#client, byCaller && !err ? null : (this.#fatal ?? err ?? null))
     this.#sock?.destroy()
     this.#finalize(byCaller && !err ? undefined : (this.#hostKey.error ?? this.#fatal ?? err))
   }

@@ -173,15 +173,31 @@ export function channelWritable(channel: unknown): boolean {
 /** One 'close' listener per ssh2 Client fans out to every channel watching it (no MaxListeners warning). */
 const connectionWatchers = new WeakMap<object, Set<(fatal: Error | undefined) => void>>()
 
+/**
+ * Why the owner of an ssh2 Client ended it: `null` for an orderly close it asked for, or the
+ * error it failed with (a keepalive timeout, say — ssh2 never hears of those).
+ */
+const closeCauses = new WeakMap<object, Error | null>()
+
+/**
+ * Records why the owner is ending `client`, before it ends it: `null` when the owner closes in
+ * order, else the error. The first cause recorded wins. Without a record, a connection that
+ * closes without an ssh2 error was closed by the peer.
+ */
+export function noteCloseCause(client: object, cause: Error | null): void {
+  if (!closeCauses.has(client)) closeCauses.set(client, cause)
+}
+
 /** ssh2 error levels that do not end the connection. */
 const NON_FATAL_LEVELS = new Set(['client-authentication', 'agent'])
 
 /**
  * Calls `listener` when the SSH connection of an ssh2 channel closes (the Client emits 'close'
- * before it closes the channels), with the error that ended it when ssh2 reported one (a bad
- * MAC, a protocol error, a socket error) — undefined after an orderly close. ssh2 1.17 emits a
- * channel's own 'close' only after its readable side was drained, so a channel nobody reads
- * never learns its connection is gone. Returns a function that stops watching.
+ * before it closes the channels), with why it closed unless its owner closed it in order: the
+ * error ssh2 reported (a bad MAC, a protocol error, a socket error), the error the owner noted
+ * ({@link noteCloseCause}), or — when the peer simply hung up — an Error saying so. ssh2 1.17
+ * emits a channel's own 'close' only after its readable side was drained, so a channel nobody
+ * reads never learns its connection is gone. Returns a function that stops watching.
  */
 export function onConnectionClose(channel: unknown, listener: (fatal: Error | undefined) => void): () => void {
   const client = (channel as { _client?: EventEmitter })._client
@@ -197,7 +213,9 @@ export function onConnectionClose(channel: unknown, listener: (fatal: Error | un
     client.on('error', onError)
     client.once('close', () => {
       client.off('error', onError)
-      for (const watcher of [...created]) watcher(fatal)
+      const noted = closeCauses.get(client)
+      const cause = fatal ?? (noted === undefined ? new Error('the server closed the connection') : noted ?? undefined)
+      for (const watcher of [...created]) watcher(cause)
       created.clear()
     })
     watchers = created

@@ -59,3 +59,31 @@ it('a connection that fails after exit status 0 but before EOF fails the stream 
   expect(r.received).toBeLessThan(60_000)
   expect(r.outcome).toBeInstanceOf(ConnectionLostError)
 })
+
+it('a server that hangs up after exit status 0 but before EOF (no ssh2 error, just FIN) fails the stream too', async () => {
+  const t = new Transport(`${sshd.host}:${sshd.port}`, {
+    hostKeyVerifier: knownHosts({ files: [sshd.knownHostsFile] }),
+    timeouts: { handshakeMs: 10_000, authMs: 10_000, channelMs: 10_000 },
+  })
+  try {
+    await t.startClient()
+    await t.authPublicKey(sshd.user, sshd.clientKeys.ed25519.privateText)
+    const ch = await t.openSession()
+    await ch.exec(LATE_OUTPUT)
+    ch.end()
+    ch.stderr.resume()
+    let received = 0
+    const outcome = (async () => {
+      for await (const chunk of ch) received += (chunk as Buffer).length
+    })().then(() => undefined, (err: unknown) => err)
+    expect(await ch.exitStatus()).toEqual({ code: 0, signal: null })
+    // The late output is still half a second away: kill sshd's processes for this connection,
+    // so the kernel closes its socket in order (a FIN, no SSH_MSG_DISCONNECT, no channel EOF).
+    for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL')
+    const err = await outcome
+    expect(received).toBe(0)
+    expect(err).toBeInstanceOf(ConnectionLostError)
+  } finally {
+    t.destroy()
+  }
+})
