@@ -24,6 +24,7 @@ const requiredBinaries = () => ({
   iproute2: ['/sbin/ip', '/sbin/tc'],
   'util-linux': ['/usr/bin/nsenter'],
   openssl: ['/usr/bin/openssl'],
+  curl: ['/usr/bin/curl'], // examples/forward-remote.ts runs it on the server side
   sudo: ['/usr/bin/sudo', '/usr/sbin/visudo'],
   postgresql: ['postgres', 'initdb', 'pg_isready', 'psql'].map((name) => `${postgresBinDir()}/${name}`),
 })
