@@ -27,7 +27,6 @@ import { siteConfig } from '../packages/connection/test/site-helpers.js'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
 import { since, within } from './support/outcome.js'
-import { checkAfterCloses } from './support/peers.js'
 import { randomLossDrops, setRandomLoss } from './support/random-loss.js'
 
 const LOSS_PERCENT = 5
@@ -149,7 +148,7 @@ describe(`over a lossy link in the site`, () => {
     // channel's close has crossed the lossy link, which the library must bring about.
     await waitFor(() => echoSockets.size === 0, { timeoutMs: 20_000, description: 'the echo connections to close' })
     expect(echoErrors).toEqual([])
-    const report = await checkAfterCloses(probe)
+    const report = await probe.check()
     expect(report.problems).toEqual([])
   }, 300_000)
 
@@ -186,7 +185,7 @@ describe(`over a lossy link in the site`, () => {
     // channel's close has crossed the lossy link, which the library must bring about.
     await waitFor(() => echoSockets.size === 0, { timeoutMs: 20_000, description: 'the echo connections to close' })
     expect(echoErrors).toEqual([])
-    const report = await checkAfterCloses(probe)
+    const report = await probe.check()
     expect(report.problems).toEqual([])
   }, 300_000)
 })
