@@ -154,16 +154,7 @@ describe('one bit flipped server-to-client 16 KiB after NEWKEYS, inside a comman
   it('ends every shared pair in ConnectionLostError: the command never completes, nothing hangs', async () => {
     const probe = leakProbe()
     const outcomes = await pool(shared.pairs, (pair) => throughRelay(pair, 'server-to-client', { offset: 16 * 1024, command: LONG_OUTPUT }))
-    for (const [i, o] of outcomes.entries()) {
-      const pair = shared.pairs[i]!
-      recordFigure({ case: `bit-flip relay server-to-client in channel data: ${pairName(pair)}`, measure: `time to ${errorLabel(o.error)}`, value: o.elapsedMs, unit: 'ms', bound: ATTEMPT_BOUND_MS })
-      expect(o.faults, pairName(pair)).toBe(1)
-      // On failure, say what came through: the output's length and tail, and the relay's view.
-      const seen = `${pairName(pair)}: ${o.stdout?.length ?? '-'} bytes ending ${JSON.stringify(o.stdout?.slice(-20))}; relay ${o.streams}`
-      expect(o.stdout, seen).toBeUndefined()
-      expect(errorLabel(o.error), seen).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
-      expect(o.elapsedMs).toBeLessThanOrEqual(ATTEMPT_BOUND_MS)
-    }
+    expectOutputNeverCompletes(outcomes, 'bit-flip relay server-to-client in channel data')
     expect((await probe.check()).problems).toEqual([])
   }, 600_000)
 })
@@ -176,16 +167,24 @@ describe('Connection.run through the same relay, one bit flipped server-to-clien
       const o = await runThroughConnection(relay.port, sshd, pair, OUTPUT_AFTER_EXIT)
       return { ...o, faults: relay.flips, streams: JSON.stringify(relay.streams()) }
     })
-    for (const [i, o] of outcomes.entries()) {
-      const pair = shared.pairs[i]!
-      recordFigure({ case: `bit-flip relay under Connection.run: ${pairName(pair)}`, measure: `time to ${errorLabel(o.error)}`, value: o.elapsedMs, unit: 'ms', bound: ATTEMPT_BOUND_MS })
-      expect(o.faults, pairName(pair)).toBe(1)
-      // On failure, say what came through: the output's length and tail, and the relay's view.
-      const seen = `${pairName(pair)}: ${o.stdout?.length ?? '-'} bytes ending ${JSON.stringify(o.stdout?.slice(-20))}; relay ${o.streams}`
-      expect(o.stdout, seen).toBeUndefined()
-      expect(errorLabel(o.error), seen).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
-      expect(o.elapsedMs).toBeLessThanOrEqual(ATTEMPT_BOUND_MS)
-    }
+    expectOutputNeverCompletes(outcomes, 'bit-flip relay under Connection.run')
     expect((await probe.check()).problems).toEqual([])
   }, 600_000)
 })
+
+/**
+ * Records each pair's time to its error and asserts the flip was made, no output came back as
+ * complete, the error was ConnectionLostError, and it came within the attempt bound.
+ */
+function expectOutputNeverCompletes(outcomes: readonly (AttemptOutcome & { faults: number; streams: string })[], family: string): void {
+  for (const [i, o] of outcomes.entries()) {
+    const pair = shared.pairs[i]!
+    recordFigure({ case: `${family}: ${pairName(pair)}`, measure: `time to ${errorLabel(o.error)}`, value: o.elapsedMs, unit: 'ms', bound: ATTEMPT_BOUND_MS })
+    expect(o.faults, pairName(pair)).toBe(1)
+    // On failure, say what came through: the output's length and tail, and the relay's view.
+    const seen = `${pairName(pair)}: ${o.stdout?.length ?? '-'} bytes ending ${JSON.stringify(o.stdout?.slice(-20))}; relay ${o.streams}`
+    expect(o.stdout, seen).toBeUndefined()
+    expect(errorLabel(o.error), seen).toBe('ConnectionLostError(ERR_SSH_CONNECTION_LOST)')
+    expect(o.elapsedMs).toBeLessThanOrEqual(ATTEMPT_BOUND_MS)
+  }
+}

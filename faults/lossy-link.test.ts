@@ -144,12 +144,7 @@ describe(`over a lossy link in the site`, () => {
       for (const s of sockets) s.destroy()
     }
     await c.close()
-    // The echo server's end of each connection lives in this process too: it closes when the
-    // channel's close has crossed the lossy link, which the library must bring about.
-    await waitFor(() => echoSockets.size === 0, { timeoutMs: 20_000, description: 'the echo connections to close' })
-    expect(echoErrors).toEqual([])
-    const report = await probe.check()
-    expect(report.problems).toEqual([])
+    await expectEchoesClosedCleanly(probe)
   }, 300_000)
 
   it('carries sequence-numbered data through a 2-hop local forward (bastion → inner) byte-exact', async () => {
@@ -181,11 +176,17 @@ describe(`over a lossy link in the site`, () => {
       await fwd.close()
     }
     await c.close()
-    // The echo server's end of each connection lives in this process too: it closes when the
-    // channel's close has crossed the lossy link, which the library must bring about.
-    await waitFor(() => echoSockets.size === 0, { timeoutMs: 20_000, description: 'the echo connections to close' })
-    expect(echoErrors).toEqual([])
-    const report = await probe.check()
-    expect(report.problems).toEqual([])
+    await expectEchoesClosedCleanly(probe)
   }, 300_000)
 })
+
+/**
+ * The echo server's end of each connection lives in this process too: it closes when the
+ * channel's close has crossed the lossy link, which the library must bring about. Then no echo
+ * socket may have failed and the leak probe must be clean.
+ */
+async function expectEchoesClosedCleanly(probe: ReturnType<typeof leakProbe>): Promise<void> {
+  await waitFor(() => echoSockets.size === 0, { timeoutMs: 20_000, description: 'the echo connections to close' })
+  expect(echoErrors).toEqual([])
+  expect((await probe.check()).problems).toEqual([])
+}

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordFigure } from './support/figures.js'
 import { leakProbe } from './support/leaks.js'
 import { failure, since } from './support/outcome.js'
+import { sessionOutput } from './support/integrity.js'
 
 const TIMEOUTS = { connectMs: 5_000, handshakeMs: 5_000, authMs: 5_000, channelMs: 5_000 } as const
 
@@ -56,13 +57,7 @@ afterAll(async () => {
 
 /** Runs `command` on a new session and returns its stdout. */
 async function run(t: Transport, command: string): Promise<string> {
-  const ch = await t.openSession()
-  await ch.exec(command)
-  ch.end()
-  ch.stderr.resume()
-  const chunks: Buffer[] = []
-  for await (const chunk of ch) chunks.push(Buffer.from(chunk as Buffer))
-  return Buffer.concat(chunks).toString()
+  return (await sessionOutput(t, command)).output
 }
 
 /** A Transport to a real test server, its host key checked against the server's known_hosts. */

@@ -4,7 +4,7 @@
  */
 import { runCommand, type SshServerHandle } from '@x/testbed'
 import { Connection } from '@x/connection'
-import { SSHError, TimeoutError, Transport, knownHosts, supportedAlgorithms, type NegotiatedAlgorithms } from '@x/transport'
+import { SSHError, TimeoutError, Transport, knownHosts, supportedAlgorithms, type ExitStatus, type NegotiatedAlgorithms } from '@x/transport'
 import { failure, since, within } from './outcome.js'
 
 /** One cipher and, for a non-AEAD cipher, one MAC. */
@@ -80,20 +80,14 @@ export async function attemptThrough(port: number, server: SshServerHandle, pair
     await t.startClient()
     const next = await t.authPublicKey(server.user, server.clientKeys.ed25519.privateText)
     if (next.length > 0) throw new Error(`server wants more: ${next.join(',')}`)
-    const ch = await t.openSession()
-    await ch.exec(command)
-    ch.end()
-    ch.stderr.resume()
-    const chunks: Buffer[] = []
-    for await (const chunk of ch) chunks.push(Buffer.from(chunk as Buffer))
-    const status = await ch.exitStatus()
+    const { output, status } = await sessionOutput(t, command)
     if (status.code === null) {
       // 'close' is emitted on the next tick after the transport closed.
       await new Promise((resolve) => setImmediate(resolve))
       throw closeError ?? new Error('the channel closed without an exit status, the transport did not say why')
     }
     if (status.code !== 0) throw new Error(`exit status ${String(status.code)}`)
-    stdout = Buffer.concat(chunks).toString()
+    stdout = output
   }
   const limit = ATTEMPT_TIMEOUTS.connectMs + ATTEMPT_TIMEOUTS.handshakeMs + ATTEMPT_TIMEOUTS.authMs + 2 * ATTEMPT_TIMEOUTS.channelMs
   const error = await failure(within(run(), limit, `attempt through port ${port}`))
@@ -102,6 +96,17 @@ export async function attemptThrough(port: number, server: SshServerHandle, pair
   if (error === undefined) await t.close()
   else t.destroy()
   return { error, stdout, elapsedMs, negotiated }
+}
+
+/** Runs `command` on a new session of `t` with stdin closed; its whole stdout and exit status. */
+export async function sessionOutput(t: Transport, command: string): Promise<{ output: string; status: ExitStatus }> {
+  const ch = await t.openSession()
+  await ch.exec(command)
+  ch.end()
+  ch.stderr.resume()
+  const chunks: Buffer[] = []
+  for await (const chunk of ch) chunks.push(Buffer.from(chunk as Buffer))
+  return { output: Buffer.concat(chunks).toString(), status: await ch.exitStatus() }
 }
 
 /** The error's class, code and (for timeouts) phase, as figures and reports name it. */

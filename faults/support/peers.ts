@@ -1,8 +1,7 @@
 /**
  * Small levers and probes for the dead-peer, server-lever and lossy-link cases: killing a
- * server's connection processes, counting our sockets to a port, and the keepalive bound.
+ * server's connection processes and the keepalive bound.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 
 /** The keepalive the liveness cases use: 500 ms × 2, detected within (2+1)×500 + 1000 ms. */
 export const SHORT_KEEPALIVE = { intervalMs: 500, countMax: 2 } as const
@@ -23,21 +22,4 @@ export function killStopped(pids: readonly number[]): void {
       }
     }
   }
-}
-
-/** How many of this process's TCP sockets are connected to 127.0.0.1:`port` (/proc/net/tcp). */
-export function socketsTo(port: number): number {
-  const inodes = new Set<string>()
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))
-      if (match) inodes.add(match[1]!)
-    } catch {
-      // closed meanwhile
-    }
-  }
-  const remote = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
-  return readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f[2] === remote && f[9] !== undefined && inodes.has(f[9])).length
 }

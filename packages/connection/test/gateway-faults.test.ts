@@ -4,12 +4,12 @@
  * hang or ignore SIGTERM. The 200-cycle ProxyJump and ProxyCommand runs are in
  * faults/hygiene-gateways.test.ts.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { childPids, startSite, waitFor, type SiteHandle, freezeProcesses } from '@x/testbed'
+import { childPids, freezeProcesses, socketsTo, startSite, waitFor, type SiteHandle } from '@x/testbed'
 import {
   ChannelOpenError,
   ConnectionLostError,
@@ -76,22 +76,6 @@ function groupMembers(pgid: number): number[] {
   return out
 }
 
-/** How many of this process's TCP sockets are connected to 127.0.0.1:`port` (/proc/net/tcp). */
-function socketsTo(port: number): number {
-  const inodes = new Set<string>()
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))
-      if (m) inodes.add(m[1]!)
-    } catch {
-      // closed meanwhile
-    }
-  }
-  const remote = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
-  return readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f[2] === remote && f[9] !== undefined && inodes.has(f[9])).length
-}
 
 /** A ProxyCommand that records its PID (= its process group) in `file`, then runs `rest`. */
 function recordingPid(file: string, rest: string): string {

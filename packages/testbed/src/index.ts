@@ -69,6 +69,7 @@ export {
   openFdCount,
   processCommandLine,
   readProcessStat,
+  socketsTo,
 } from './proc.js'
 export type { ProcessStat } from './proc.js'
 export { isStopped } from './server-process.js'

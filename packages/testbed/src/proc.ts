@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 
 /** Describes one process as /proc/<pid>/stat shows it. */
 export interface ProcessStat {
@@ -96,4 +96,21 @@ export function signalQuietly(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // ESRCH: it exited meanwhile
   }
+}
+
+/** How many of this process's TCP sockets are connected to 127.0.0.1:`port` (/proc/net/tcp). */
+export function socketsTo(port: number): number {
+  const inodes = new Set<string>()
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))
+      if (match) inodes.add(match[1]!)
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const remote = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
+  return readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[2] === remote && f[9] !== undefined && inodes.has(f[9])).length
 }

@@ -20,9 +20,13 @@ afterAll(async () => {
 // half a second later, on the still-open channel.
 const LATE_OUTPUT = "(sleep 0.5; head -c 60000 /dev/zero | tr '\\0' x; echo done) & exit 0"
 
-async function runThroughFlippingRelay(offset: number | undefined) {
-  await using relay = await startMitmRelay(sshd, offset === undefined ? { kind: 'none' } : { kind: 'flip', direction: 'server-to-client', offset })
-  const t = new Transport(`127.0.0.1:${relay.port}`, {
+/**
+ * Runs LATE_OUTPUT over a Transport to 127.0.0.1:`port` (sshd itself or a relay in front of it)
+ * and reads its whole stdout; `afterExitStatus` runs once the exit status arrived, while the
+ * late output is still to come. Resolves with how the stream ended and what it carried.
+ */
+async function readLateOutput(port: number, afterExitStatus?: () => Promise<void>) {
+  const t = new Transport(`127.0.0.1:${port}`, {
     hostKeyVerifier: knownHosts({ files: [sshd.knownHostsFile] }),
     hostname: sshd.host,
     port: sshd.port,
@@ -36,13 +40,20 @@ async function runThroughFlippingRelay(offset: number | undefined) {
     ch.end()
     ch.stderr.resume()
     let received = 0
-    const outcome = await (async () => {
+    const outcome = (async () => {
       for await (const chunk of ch) received += (chunk as Buffer).length
     })().then(() => undefined, (err: unknown) => err)
-    return { outcome, received, status: await ch.exitStatus(), flips: relay.flips }
+    const status = await ch.exitStatus()
+    await afterExitStatus?.()
+    return { outcome: await outcome, received, status }
   } finally {
     t.destroy()
   }
+}
+
+async function runThroughFlippingRelay(offset: number | undefined) {
+  await using relay = await startMitmRelay(sshd, offset === undefined ? { kind: 'none' } : { kind: 'flip', direction: 'server-to-client', offset })
+  return { ...(await readLateOutput(relay.port)), flips: relay.flips }
 }
 
 it('without a fault the late output arrives whole after exit status 0 (the control)', async () => {
@@ -61,29 +72,13 @@ it('a connection that fails after exit status 0 but before EOF fails the stream 
 })
 
 it('a server that hangs up after exit status 0 but before EOF (no ssh2 error, just FIN) fails the stream too', async () => {
-  const t = new Transport(`${sshd.host}:${sshd.port}`, {
-    hostKeyVerifier: knownHosts({ files: [sshd.knownHostsFile] }),
-    timeouts: { handshakeMs: 10_000, authMs: 10_000, channelMs: 10_000 },
-  })
-  try {
-    await t.startClient()
-    await t.authPublicKey(sshd.user, sshd.clientKeys.ed25519.privateText)
-    const ch = await t.openSession()
-    await ch.exec(LATE_OUTPUT)
-    ch.end()
-    ch.stderr.resume()
-    let received = 0
-    const outcome = (async () => {
-      for await (const chunk of ch) received += (chunk as Buffer).length
-    })().then(() => undefined, (err: unknown) => err)
-    expect(await ch.exitStatus()).toEqual({ code: 0, signal: null })
-    // The late output is still half a second away: kill sshd's processes for this connection,
-    // so the kernel closes its socket in order (a FIN, no SSH_MSG_DISCONNECT, no channel EOF).
+  // The late output is still half a second away when the exit status arrives: kill sshd's
+  // processes for this connection, so the kernel closes its socket in order (a FIN, no
+  // SSH_MSG_DISCONNECT, no channel EOF).
+  const r = await readLateOutput(sshd.port, async () => {
     for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL')
-    const err = await outcome
-    expect(received).toBe(0)
-    expect(err).toBeInstanceOf(ConnectionLostError)
-  } finally {
-    t.destroy()
-  }
+  })
+  expect(r.status).toEqual({ code: 0, signal: null })
+  expect(r.received).toBe(0)
+  expect(r.outcome).toBeInstanceOf(ConnectionLostError)
 })
