@@ -5,13 +5,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { closedPort, startEchoServer, startSshd, startTcpServer, waitFor, type SshdHandle, type TcpServerHandle } from '@x/testbed'
 import { ChannelOpenError, ConnectionLostError, ForwardError, type SSHError, type Transport } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { forwardLocal } from '../src/forwarding/forward-local.js'
 import { authenticatedTransport, collect } from '../../transport/test/helpers.js'
+import { destroyDialed, dial, dialOutcome, roundTrip, sha256 } from './loopback-dial.js'
 
 const MiB = 1024 * 1024
 
@@ -20,7 +21,6 @@ let noForwarding: SshdHandle
 let echo: TcpServerHandle
 let t: Transport
 const closeErrors: SSHError[] = []
-const sockets: Socket[] = []
 
 beforeAll(async () => {
   ;[sshd, noForwarding, echo] = await Promise.all([startSshd(), startSshd({ allowTcpForwarding: false }), startEchoServer()])
@@ -29,41 +29,12 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy()
+  destroyDialed()
   await t?.close()
   await Promise.all([sshd?.close(), noForwarding?.close(), echo?.close()])
   await new Promise((resolve) => setImmediate(resolve))
   expect(closeErrors).toEqual([])
 })
-
-/** Connects to 127.0.0.1:`port`; the socket is destroyed by afterAll at the latest. */
-async function dial(port: number): Promise<Socket> {
-  const socket = connect({ host: '127.0.0.1', port })
-  sockets.push(socket)
-  socket.on('error', () => {})
-  await once(socket, 'connect')
-  return socket
-}
-
-/** Resolves with the error code a connection to 127.0.0.1:`port` fails with, or 'connected'. */
-function dialOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve('connected')
-    })
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'))
-  })
-}
-
-/** Sends `data`, half-closes, and resolves with everything received until the peer ends. */
-async function roundTrip(port: number, data: Buffer): Promise<Buffer> {
-  const socket = await dial(port)
-  const received = collect(socket)
-  socket.end(data)
-  return received
-}
 
 /** Streams `total` numbered pseudo-random bytes into `out` (respecting drain) and returns their SHA-256. */
 function send(out: NodeJS.WritableStream, total: number): Promise<string> {
@@ -86,8 +57,6 @@ function send(out: NodeJS.WritableStream, total: number): Promise<string> {
     write()
   })
 }
-
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
 
 /** Whether `socket` closes (by itself) within `ms`. */
 async function closesWithin(socket: Socket, ms: number): Promise<boolean> {

@@ -3,14 +3,15 @@
  * machine, so the port it listens on is reachable here: connecting to it is how the test plays
  * a client on the server's side, and a refused connection shows the port was freed.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { connect, createServer, type Socket } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import { closedPort, startEchoServer, startSshd, startTcpServer, waitFor, type SshdHandle, type TcpServerHandle } from '@x/testbed'
 import { ConnectionLostError, ForwardError, type SSHError, type Transport } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { forwardRemote } from '../src/forwarding/forward-remote.js'
-import { authenticatedTransport, collect } from '../../transport/test/helpers.js'
+import { authenticatedTransport } from '../../transport/test/helpers.js'
+import { destroyDialed, dial, dialOutcome, roundTrip, sha256 } from './loopback-dial.js'
 
 const MiB = 1024 * 1024
 
@@ -19,7 +20,6 @@ let localOnly: SshdHandle
 let echo: TcpServerHandle
 let t: Transport
 const closeErrors: SSHError[] = []
-const sockets: Socket[] = []
 
 beforeAll(async () => {
   ;[sshd, localOnly, echo] = await Promise.all([startSshd(), startSshd({ allowTcpForwarding: 'local' }), startEchoServer()])
@@ -28,43 +28,12 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy()
+  destroyDialed()
   await t?.close()
   await Promise.all([sshd?.close(), localOnly?.close(), echo?.close()])
   await new Promise((resolve) => setImmediate(resolve))
   expect(closeErrors).toEqual([])
 })
-
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
-
-/** Connects to 127.0.0.1:`port`; the socket is destroyed by afterAll at the latest. */
-async function dial(port: number): Promise<Socket> {
-  const socket = connect({ host: '127.0.0.1', port })
-  sockets.push(socket)
-  socket.on('error', () => {})
-  await once(socket, 'connect')
-  return socket
-}
-
-/** Resolves with the error code a connection to 127.0.0.1:`port` fails with, or 'connected'. */
-function dialOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve('connected')
-    })
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'))
-  })
-}
-
-/** Sends `data`, half-closes, and resolves with everything received until the peer ends. */
-async function roundTrip(port: number, data: Buffer): Promise<Buffer> {
-  const socket = await dial(port)
-  const received = collect(socket)
-  socket.end(data)
-  return received
-}
 
 describe('forwardRemote()', () => {
   it('delivers connections to the server port to a local service, byte-exact', async () => {
