@@ -4,46 +4,20 @@
  * destination directory is listed after every failure: an atomic get leaves no file behind and
  * an existing destination untouched.
  */
-import { createHash, randomBytes } from 'node:crypto'
 // The sync calls look at the destination from inside onProgress, between two writes.
-import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { startSshd, testUser, type SshdHandle } from '@x/testbed'
 import { ConnectionLostError, SFTPError, SftpStatus, type SftpClient, type SSHError, type Transport } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { get } from '../src/transfer/get.js'
 import { authenticatedTransport, testUserTempDir } from '../../transport/test/helpers.js'
+import { randomFile, sha256, sha256File } from './file-fixtures.js'
 
 const MiB = 1024 * 1024
-
-const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(createReadStream(path), hash)
-  return hash.digest('hex')
-}
-
-/** Writes `size` random bytes to `path` (1 MiB blocks, each numbered) and returns their SHA-256. */
-async function randomFile(path: string, size: number): Promise<string> {
-  const hash = createHash('sha256')
-  const handle = await fs.open(path, 'w', 0o644)
-  try {
-    const block = randomBytes(Math.min(size, MiB))
-    for (let at = 0; at < size; at += block.length) {
-      const chunk = block.subarray(0, Math.min(block.length, size - at))
-      if (chunk.length >= 4) chunk.writeUInt32BE(at / MiB, 0)
-      hash.update(chunk)
-      await handle.write(chunk)
-    }
-  } finally {
-    await handle.close()
-  }
-  return hash.digest('hex')
-}
 
 /** A Writable that keeps what it is given. */
 function sink(): Writable & { data(): Buffer } {

@@ -3,45 +3,20 @@
  * machine, so the local file system is the oracle: every byte is checked by SHA-256. The SFTP
  * session runs as the test user, so remote files live in a directory that user owns.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { startSshd, type SshdHandle } from '@x/testbed'
 import { ConnectionLostError, SFTPError, SftpStatus, type SftpClient, type SSHError, type Transport } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { put } from '../src/transfer/put.js'
 import { authenticatedTransport, testUserTempDir } from '../../transport/test/helpers.js'
+import { randomFile, sha256, sha256File } from './file-fixtures.js'
 
 const MiB = 1024 * 1024
-
-const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(createReadStream(path), hash)
-  return hash.digest('hex')
-}
-
-/** Writes `size` random bytes to `path` (1 MiB blocks, each numbered) and returns their SHA-256. */
-async function randomFile(path: string, size: number): Promise<string> {
-  const hash = createHash('sha256')
-  const handle = await fs.open(path, 'w')
-  try {
-    const block = randomBytes(Math.min(size, MiB))
-    for (let at = 0; at < size; at += block.length) {
-      const chunk = block.subarray(0, Math.min(block.length, size - at))
-      if (chunk.length >= 4) chunk.writeUInt32BE(at / MiB, 0) // a repeated block cannot hash the same
-      hash.update(chunk)
-      await handle.write(chunk)
-    }
-  } finally {
-    await handle.close()
-  }
-  return hash.digest('hex')
-}
 
 let sshd: SshdHandle
 let t: Transport
