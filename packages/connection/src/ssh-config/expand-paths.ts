@@ -5,7 +5,7 @@
  */
 import os from 'node:os'
 import { ConfigError } from '@x/transport'
-import { passwdHome } from './passwd.js'
+import { currentUserInfo, passwdHome } from './passwd.js'
 import { clientTokens, expand, expandTilde, ExpansionError } from './tokens.js'
 import type { ResolvedSshConfig } from './types.js'
 
@@ -31,12 +31,7 @@ export function expandSshConfigPaths(config: ResolvedSshConfig, key: 'identityfi
   options: ExpandSshConfigPathsOptions = {}): string[] {
   const value = config[key]
   const paths = value === undefined ? [] : typeof value === 'string' ? [value] : [...value]
-  let info: os.UserInfo<string> | undefined
-  try {
-    info = os.userInfo()
-  } catch {
-    info = undefined
-  }
+  const info = currentUserInfo()
   const homeDir = options.homeDir ?? info?.homedir ?? os.homedir()
   const str = (k: string): string => {
     const v = config[k]

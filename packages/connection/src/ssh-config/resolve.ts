@@ -10,7 +10,7 @@ import { finalizeOptions } from './finalize.js'
 import { canonicalAddress, isAddress, looksLikeAddress } from './host-address.js'
 import type { LocalInfo, PassState } from './line-context.js'
 import { OptionState } from './option-state.js'
-import { passwdHome } from './passwd.js'
+import { currentUserInfo, passwdHome } from './passwd.js'
 import { asciiLower } from './patterns.js'
 import { readConfigFile, readConfigText, type ReaderState } from './read-config.js'
 import { expand, ExpansionError } from './tokens.js'
@@ -27,12 +27,7 @@ function validUser(s: string): boolean {
 }
 
 function localInfo(options: ResolveSshConfigOptions): LocalInfo {
-  let info: os.UserInfo<string> | undefined
-  try {
-    info = os.userInfo()
-  } catch {
-    info = undefined
-  }
+  const info = currentUserInfo()
   const homeDir = options.homeDir ?? info?.homedir ?? os.homedir()
   return {
     homeDir,
