@@ -239,3 +239,66 @@ async function writeTemp(name: string): Promise<string> {
   await fs.writeFile(path, basename(path))
   return path
 }
+
+describe('put() is all-or-nothing', () => {
+  const leftovers = async (dir: string, name: string): Promise<string[]> => (await fs.readdir(dir)).filter((f) => f.startsWith(`.${name}.`))
+
+  it('leaves no file under the final name and no temporary file when a 64 MiB upload is aborted', async () => {
+    const source = join(local, 'atomic-abort.bin')
+    await randomFile(source, 64 * MiB)
+    const target = join(remote, 'atomic-abort.bin')
+    const ac = new AbortController()
+    const reason = new Error('stop')
+    await expect(put(sftp, source, target, { signal: ac.signal, onProgress: (n) => void (n >= 8 * MiB && ac.abort(reason)) })).rejects.toBe(reason)
+    expect(await sftp.exists(target)).toBe(false)
+    expect(await leftovers(remote, 'atomic-abort.bin')).toEqual([])
+    await fs.rm(source)
+  }, 60_000)
+
+  it('keeps the old content of an existing file when an upload over it is aborted, for a path, a stream and a Buffer', async () => {
+    const target = join(remote, 'atomic-keep.txt')
+    await fs.writeFile(target, 'old content')
+    await fs.chown(target, (await fs.stat(remote)).uid, (await fs.stat(remote)).gid)
+    const source = join(local, 'atomic-keep.bin')
+    await randomFile(source, 16 * MiB)
+    const sources = [
+      () => source,
+      () => Readable.from((function* () {
+        for (let i = 0; i < 256; i++) yield randomBytes(64 * 1024)
+      })()),
+      () => randomBytes(16 * MiB),
+    ]
+    for (const make of sources) {
+      const ac = new AbortController()
+      const reason = new Error('stop')
+      await expect(put(sftp, make(), target, { signal: ac.signal, onProgress: (n) => void (n >= 2 * MiB && ac.abort(reason)) })).rejects.toBe(reason)
+      expect(await sha256File(target)).toBe(sha256(Buffer.from('old content')))
+      expect(await leftovers(remote, 'atomic-keep.txt')).toEqual([])
+    }
+    await fs.rm(source)
+  }, 60_000)
+
+  it('replaces an existing file by rename: a reader holding the old file still sees the old bytes', async () => {
+    const target = join(remote, 'atomic-replace.txt')
+    await sftp.writeFile(target, 'old content')
+    const before = await fs.stat(target)
+    const reader = await fs.open(target, 'r')
+    try {
+      await put(sftp, Buffer.from('new content'), target)
+      expect((await reader.readFile()).toString('utf8')).toBe('old content')
+    } finally {
+      await reader.close()
+    }
+    expect(await fs.readFile(target, 'utf8')).toBe('new content')
+    expect((await fs.stat(target)).ino).not.toBe(before.ino)
+    expect(await leftovers(remote, 'atomic-replace.txt')).toEqual([])
+  })
+
+  it('gives a new file the mode a plain SFTP create gives it when no mode is asked for', async () => {
+    const plain = join(remote, 'plain-created.txt')
+    await sftp.writeFile(plain, 'x')
+    const target = join(remote, 'atomic-default-mode.txt')
+    await put(sftp, Buffer.from('x'), target)
+    expect((await fs.stat(target)).mode & 0o7777).toBe((await fs.stat(plain)).mode & 0o7777)
+  })
+})

@@ -313,6 +313,27 @@ describe('SftpClient parallel transfers', () => {
   })
 })
 
+describe('SftpClient extensions and exclusive uploads', () => {
+  it('tells that OpenSSH advertises posix-rename@openssh.com and not a made-up extension', () => {
+    expect(sftp.hasExtension('posix-rename@openssh.com')).toBe(true)
+    expect(sftp.hasExtension('no-such-extension@example.com')).toBe(false)
+  })
+
+  it("fails fastPut with flags 'wx' with status 4 when the remote file exists, leaving it untouched", async () => {
+    const local = join(dir, 'exclusive.txt')
+    await fs.writeFile(local, 'new')
+    const target = join(remote, 'exclusive.txt')
+    await sftp.fastPut(local, target, { flags: 'wx' })
+    expect(await fs.readFile(target, 'utf8')).toBe('new')
+    await fs.writeFile(local, 'newer')
+    const err = await sftp.fastPut(local, target, { flags: 'wx' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(SFTPError)
+    expect((err as SFTPError).status).toBe(SftpStatus.FAILURE)
+    expect(await fs.readFile(target, 'utf8')).toBe('new')
+    await expect(sftp.fastPut(local, target, { flags: 'a' as never })).rejects.toBeInstanceOf(TypeError)
+  })
+})
+
 describe('SftpClient lifetime', () => {
   it('rejects every pending call with ConnectionLostError when the connection is destroyed', async () => {
     const conn = await connect()

@@ -9,6 +9,7 @@ import { checkPath, checkTransferOptions } from './check.js'
 import { localError } from './local-error.js'
 import { localTarget, unpreservedMode } from './local-target.js'
 import { ProgressCounter } from './progress.js'
+import { expandRemoteHome } from './remote-path.js'
 import type { GetDestination, GetOptions, TransferResult } from './types.js'
 import { writeInto } from './write-into.js'
 
@@ -47,6 +48,7 @@ export async function get(sftp: SftpClient, remotePath: string, dest: GetDestina
   if (typeof dest === 'string') checkPath('dest', dest)
   else if (!isWritable(dest)) throw new TypeError('dest must be a local path or a writable stream')
   options.signal?.throwIfAborted()
+  remotePath = await expandRemoteHome(sftp, remotePath, options.signal)
   const info = await sftp.stat(remotePath, { signal: options.signal })
   if (info.isDirectory()) {
     throw new SFTPError(`get '${remotePath}' failed: it is a directory (get fetches one file)`, {

@@ -2,14 +2,16 @@
  * Uploads: Fabric's `Connection.put` over an {@link SftpClient}.
  */
 import { stat } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
+import { basename, posix, resolve } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { SftpClient } from '@x/transport'
+import { SFTPError, type SftpClient } from '@x/transport'
 import { checkPath, checkTransferOptions } from './check.js'
 import { localError } from './local-error.js'
 import { ProgressCounter } from './progress.js'
+import { expandRemoteHome } from './remote-path.js'
 import { remoteTarget } from './remote-target.js'
+import { RemoteTempFile } from './remote-temp-file.js'
 import type { PutOptions, PutSource, TransferResult } from './types.js'
 
 /** Bytes per write when a Buffer is streamed (OpenSSH's `sftp -B` default). */
@@ -45,20 +47,28 @@ const SLICE = 32 * 1024
 export async function put(sftp: SftpClient, source: PutSource, remotePath: string, options: PutOptions = {}): Promise<TransferResult> {
   checkPath('remotePath', remotePath)
   checkTransferOptions(options)
+  if (options.atomic !== undefined && typeof options.atomic !== 'boolean') throw new TypeError('atomic must be a boolean')
+  if (options.mkdirs !== undefined && typeof options.mkdirs !== 'boolean') throw new TypeError('mkdirs must be a boolean')
   options.signal?.throwIfAborted()
-  if (typeof source === 'string') return putFile(sftp, source, remotePath, options)
+  if (typeof source === 'string') checkPath('source', source)
+  else if (!(source instanceof Uint8Array) && !isReadable(source)) throw new TypeError('source must be a local path, a readable stream or a Uint8Array')
+  const remote = await expandRemoteHome(sftp, remotePath, options.signal)
+  if (typeof source === 'string') return putFile(sftp, source, remote, options)
   if (source instanceof Uint8Array) {
-    const target = await remoteTarget(sftp, remotePath, undefined, options.signal)
+    const target = await targetOf(sftp, remote, undefined, options)
     const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength)
     return putStream(sftp, Readable.from(slices(bytes)), target, bytes.length, options)
   }
-  if (isReadable(source)) {
-    const path: unknown = (source as { path?: unknown }).path
-    const name = typeof path === 'string' ? basename(path) : undefined
-    const target = await remoteTarget(sftp, remotePath, name, options.signal)
-    return putStream(sftp, source, target, undefined, options)
-  }
-  throw new TypeError('source must be a local path, a readable stream or a Uint8Array')
+  const path: unknown = (source as { path?: unknown }).path
+  const name = typeof path === 'string' ? basename(path) : undefined
+  return putStream(sftp, source, await targetOf(sftp, remote, name, options), undefined, options)
+}
+
+/** The remote file to write (see {@link remoteTarget}), its parents created first with `mkdirs`. */
+async function targetOf(sftp: SftpClient, remotePath: string, name: string | undefined, o: PutOptions): Promise<string> {
+  const target = await remoteTarget(sftp, remotePath, name, o.signal)
+  if (o.mkdirs === true) await sftp.mkdir(posix.dirname(target), { recursive: true, signal: o.signal })
+  return target
 }
 
 async function putFile(sftp: SftpClient, source: string, remotePath: string, o: PutOptions): Promise<TransferResult> {
@@ -71,10 +81,11 @@ async function putFile(sftp: SftpClient, source: string, remotePath: string, o: 
   } catch (err) {
     throw localError(err, 'put', remotePath, localPath)
   }
-  const target = await remoteTarget(sftp, remotePath, basename(localPath), o.signal)
+  const target = await targetOf(sftp, remotePath, basename(localPath), o)
   const mode = o.mode ?? (o.preserveMode === false ? undefined : info.mode & 0o7777)
   const progress = new ProgressCounter(o.onProgress, info.size)
-  await sftp.fastPut(localPath, target, { mode, signal: o.signal, onProgress: (bytes) => progress.set(bytes) })
+  await writeRemote(sftp, target, mode, o, (path, flags, createMode) =>
+    sftp.fastPut(localPath, path, { flags, mode: createMode, signal: o.signal, onProgress: (bytes) => progress.set(bytes) }))
   progress.finish()
   return { localPath, remotePath: target, bytes: progress.bytes }
 }
@@ -97,16 +108,54 @@ async function putStream(
       }
     },
   })
-  // The write stream's own signal destroys it with `signal.reason`, which pipeline passes on.
-  const remote = sftp.createWriteStream(target, { mode: o.mode, signal: o.signal })
-  try {
-    await pipeline(source, count, remote)
-  } catch (err) {
-    if (o.signal?.aborted) throw o.signal.reason
-    throw err
-  }
+  await writeRemote(sftp, target, o.mode, o, async (path, flags, createMode) => {
+    // The write stream's own signal destroys it with `signal.reason`, which pipeline passes on.
+    const remote = sftp.createWriteStream(path, { flags, mode: createMode, signal: o.signal })
+    try {
+      await pipeline(source, count, remote)
+    } catch (err) {
+      if (o.signal?.aborted) throw o.signal.reason
+      throw err
+    }
+  })
   progress.finish()
   return { remotePath: target, bytes: progress.bytes }
+}
+
+/** Writes the remote file at `path`, opened with `flags`, giving a file it creates `createMode`. */
+type WriteFile = (path: string, flags: 'w' | 'wx', createMode: number | undefined) => Promise<void>
+
+/**
+ * Writes `target` with `write`: in place with `atomic: false`, else into a temporary file that is
+ * renamed over it (see {@link RemoteTempFile}). `mode` is the mode asked for (explicit or
+ * preserved); without one, a replaced file keeps its mode, as writing into it would, and a new
+ * file gets the server's default for a created file. A source stream is destroyed on failure.
+ */
+async function writeRemote(sftp: SftpClient, target: string, mode: number | undefined, o: PutOptions, write: WriteFile): Promise<void> {
+  if (o.atomic === false) return write(target, 'w', mode)
+  const finalMode = mode ?? (await existingMode(sftp, target, o.signal))
+  const temp = new RemoteTempFile(sftp, target)
+  try {
+    // 0600 while it fills (the final mode might let others read a half-written file); the final
+    // mode is set just before the rename. No mode known: the server's default, as before.
+    await write(temp.path, 'wx', finalMode === undefined ? undefined : 0o600)
+    o.signal?.throwIfAborted()
+    await temp.commit(finalMode)
+  } catch (err) {
+    const failure = await temp.discard(err)
+    throw o.signal?.aborted ? o.signal.reason : failure
+  }
+}
+
+/** The permission bits of the regular file at `path`, or undefined when there is none. */
+async function existingMode(sftp: SftpClient, path: string, signal: AbortSignal | undefined): Promise<number | undefined> {
+  try {
+    const info = await sftp.stat(path, { signal })
+    return info.isFile() && info.mode !== undefined ? info.mode & 0o7777 : undefined
+  } catch (err) {
+    if (err instanceof SFTPError && err.status !== undefined) return undefined
+    throw err
+  }
 }
 
 function* slices(bytes: Buffer): Generator<Buffer> {

@@ -37,6 +37,18 @@ export interface PutOptions {
    * default true. Only a path source has a mode to copy.
    */
   readonly preserveMode?: boolean | undefined
+  /**
+   * Uploads into a temporary file next to the target and renames it over the target (default
+   * true), so the target has its old content or the whole new one, never part of it. `false`
+   * writes into the target in place (as OpenSSH's `sftp put` does): for a directory where only
+   * the target itself is writable, or a target that must keep its inode, owner or symlink.
+   */
+  readonly atomic?: boolean | undefined
+  /**
+   * Creates the target's missing parent directories first, as `mkdir -p` (with the server's
+   * default mode); default false, so a mistyped directory fails with status 2.
+   */
+  readonly mkdirs?: boolean | undefined
   /** Called as bytes are written; see {@link TransferProgress}. */
   readonly onProgress?: TransferProgress | undefined
   /** Aborts the transfer: the call rejects with `signal.reason` once every handle is closed. */

@@ -170,6 +170,15 @@ export function channelWritable(channel: unknown): boolean {
   return outgoing?.state === undefined || outgoing.state === 'open'
 }
 
+/**
+ * The extensions the SFTP server advertised in its VERSION packet (name → data), which ssh2 1.17
+ * keeps in the wrapper's private `_extensions` and only consults inside its `ext_*` methods.
+ */
+export function sftpExtensions(wrapper: unknown): Readonly<Record<string, string>> {
+  const extensions = (wrapper as { _extensions?: unknown })._extensions
+  return typeof extensions === 'object' && extensions !== null ? (extensions as Record<string, string>) : {}
+}
+
 /** One 'close' listener per ssh2 Client fans out to every channel watching it (no MaxListeners warning). */
 const connectionWatchers = new WeakMap<object, Set<(fatal: Error | undefined) => void>>()
 

@@ -2,6 +2,7 @@
  * A promise-based SFTP v3 client over one session channel; paramiko's `SFTPClient`.
  */
 import type { Readable, Writable } from 'node:stream'
+import { sftpExtensions } from '../internal/ssh2-internals.js'
 import { checkMode, checkOpenFlags } from './handles.js'
 import { mkdirOnce, mkdirRecursive } from './mkdirs.js'
 import { statusOf, type SftpOperation } from './sftp-errors.js'
@@ -53,6 +54,15 @@ export class SftpClient {
   /** Tells whether the channel is open and calls can be made. */
   get isOpen(): boolean {
     return this.#session.isOpen
+  }
+
+  /**
+   * Tells whether the server advertised the SFTP extension `name` in its VERSION packet, e.g.
+   * `'posix-rename@openssh.com'` (what `rename(…, { overwrite: true })` needs). OpenSSH's
+   * sftp-server and internal-sftp advertise it; a server that does not would fail that call.
+   */
+  hasExtension(name: string): boolean {
+    return Object.hasOwn(sftpExtensions(this.#session.wrapper), name)
   }
 
   #call<V>(o: SftpOperation & T.SftpCallOptions, start: (cb: (err: Error | null | undefined, value?: V) => void) => void): Promise<V> {
@@ -192,11 +202,13 @@ export class SftpClient {
 
   /**
    * Uploads `localPath` to `remotePath` with parallel writes; paramiko's `put`. `mode` is set
-   * exactly after opening. On failure or abort both files are closed before the call rejects.
+   * exactly after opening; `flags: 'wx'` fails (status 4) when `remotePath` exists. On failure or
+   * abort both files are closed before the call rejects.
    * @throws SFTPError (local file errors too, with the fs error as `cause`)
    */
-  fastPut(localPath: string, remotePath: string, options: T.SftpPutOptions = {}): Promise<void> {
+  async fastPut(localPath: string, remotePath: string, options: T.SftpPutOptions = {}): Promise<void> {
     checkMode(options.mode)
+    if (options.flags !== undefined && options.flags !== 'w' && options.flags !== 'wx') throw new TypeError(`fastPut flags must be 'w' or 'wx', got ${String(options.flags)}`)
     return fastPut(this.#session, localPath, remotePath, options)
   }
 

@@ -93,7 +93,7 @@ export async function fastPut(session: SftpSession, localPath: string, remotePat
   let localOpen = true
   try {
     const size = (await localStep(() => local.stat(), op)).size
-    remote = await openRemote(session, remotePath, 'w', { mode: o.mode, signal: o.signal })
+    remote = await openRemote(session, remotePath, o.flags ?? 'w', { mode: o.mode, signal: o.signal })
     const file = remote
     const read: PumpRead = async (buf, length, position) =>
       buf.subarray(0, (await local.read(buf, 0, length, position)).bytesRead)

@@ -106,6 +106,11 @@ export interface SftpTransferOptions extends SftpCallOptions {
 export interface SftpPutOptions extends SftpTransferOptions {
   /** Permission bits set on the remote file after opening it (exact: no umask applies). */
   readonly mode?: number | undefined
+  /**
+   * How the remote file is opened: `'w'` (create or truncate, the default) or `'wx'` (create,
+   * failing with status 4 when it exists: a name nobody else holds).
+   */
+  readonly flags?: 'w' | 'wx' | undefined
 }
 
 /** Options of {@link SftpClient} as the Transport constructs it. */
