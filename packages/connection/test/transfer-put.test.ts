@@ -9,12 +9,13 @@ import * as fs from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { Readable } from 'node:stream'
-import { startSshd, type SshdHandle } from '@x/testbed'
+import { startSshd, testUser, type SshdHandle } from '@x/testbed'
 import { ConnectionLostError, SFTPError, SftpStatus, type SftpClient, type SSHError, type Transport } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { put } from '../src/transfer/put.js'
 import { authenticatedTransport, testUserTempDir } from '../../transport/test/helpers.js'
 import { randomFile, sha256, sha256File } from './file-fixtures.js'
+import { startSftpWithoutExtensions } from './sftp-without-extensions.js'
 
 const MiB = 1024 * 1024
 
@@ -300,5 +301,94 @@ describe('put() is all-or-nothing', () => {
     const target = join(remote, 'atomic-default-mode.txt')
     await put(sftp, Buffer.from('x'), target)
     expect((await fs.stat(target)).mode & 0o7777).toBe((await fs.stat(plain)).mode & 0o7777)
+  })
+})
+
+describe('put() on a server without posix-rename@openssh.com', () => {
+  it('replaces an existing file by plain rename after removing it, and renames a new file into place', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'transfer-put-bare-'))
+    const bare = await startSftpWithoutExtensions(dir)
+    try {
+      const client = await bare.transport.openSftpClient()
+      expect(client.hasExtension('posix-rename@openssh.com')).toBe(false)
+      const target = join(dir, 'replaced.txt')
+      await fs.writeFile(target, 'old content', { mode: 0o640 })
+      const before = await fs.stat(target)
+      await put(client, Buffer.from('new content'), target)
+      expect(await fs.readFile(target, 'utf8')).toBe('new content')
+      expect((await fs.stat(target)).ino).not.toBe(before.ino)
+      expect((await fs.stat(target)).mode & 0o7777).toBe(0o640)
+      await put(client, Buffer.from('fresh'), join(dir, 'new.txt'), { mode: 0o604 })
+      expect(await fs.readFile(join(dir, 'new.txt'), 'utf8')).toBe('fresh')
+      expect((await fs.stat(join(dir, 'new.txt'))).mode & 0o7777).toBe(0o604)
+      expect((await fs.readdir(dir)).sort()).toEqual(['new.txt', 'replaced.txt'])
+      await client.close()
+    } finally {
+      await bare.close()
+      await fs.rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('put() target paths', () => {
+  it("expands a leading '~/' to the remote home (REALPATH of '.') and '~/' alone to the home directory", async () => {
+    const name = `xfer-tilde-${randomBytes(4).toString('hex')}.txt`
+    const home = await sftp.realpath('.')
+    expect(home).toBe((await testUser()).home)
+    try {
+      const result = await put(sftp, Buffer.from('at home'), `~/${name}`)
+      expect(result.remotePath).toBe(join(home, name))
+      expect(await fs.readFile(join(home, name), 'utf8')).toBe('at home')
+      const source = await writeTemp(name)
+      expect((await put(sftp, source, '~/')).remotePath).toBe(join(home, name))
+    } finally {
+      await fs.rm(join(home, name), { force: true })
+    }
+  })
+
+  it('creates missing parent directories with mkdirs: true, for a file path and a directory path', async () => {
+    const target = join(remote, 'made', 'deep', 'er', 'file.txt')
+    await put(sftp, Buffer.from('deep'), target, { mkdirs: true })
+    expect(await fs.readFile(target, 'utf8')).toBe('deep')
+    const source = await writeTemp('into-new-dir.txt')
+    expect((await put(sftp, source, join(remote, 'made', 'fresh') + '/', { mkdirs: true })).remotePath).toBe(join(remote, 'made', 'fresh', 'into-new-dir.txt'))
+    expect((await fs.stat(join(remote, 'made', 'fresh'))).isDirectory()).toBe(true)
+    await expect(put(sftp, Buffer.from('x'), target, { mkdirs: 'yes' as never })).rejects.toBeInstanceOf(TypeError)
+  })
+
+  it('writes in place with atomic: false: the inode stays and an abort leaves a partial file (as sftp put)', async () => {
+    const target = join(remote, 'in-place.bin')
+    await sftp.writeFile(target, 'old content')
+    const before = await fs.stat(target)
+    await put(sftp, Buffer.from('new content'), target, { atomic: false })
+    expect((await fs.stat(target)).ino).toBe(before.ino)
+    expect(await fs.readFile(target, 'utf8')).toBe('new content')
+    const source = join(local, 'in-place.bin')
+    await randomFile(source, 16 * MiB)
+    const ac = new AbortController()
+    await expect(put(sftp, source, target, { atomic: false, signal: ac.signal, onProgress: (n) => void (n >= 2 * MiB && ac.abort(new Error('stop'))) })).rejects.toThrow()
+    const size = (await fs.stat(target)).size
+    expect(size).toBeGreaterThan(0)
+    expect(size).toBeLessThan(16 * MiB)
+    await expect(put(sftp, Buffer.from('x'), target, { atomic: 1 as never })).rejects.toBeInstanceOf(TypeError)
+  })
+
+  it("reports a server failure on the temporary file as one of the target: path is the target, not '.name.<random>.part'", async () => {
+    const denied = join(remote, 'read-only-dir')
+    await fs.mkdir(denied)
+    const { uid, gid } = await fs.stat(remote)
+    await fs.chown(denied, uid, gid)
+    const target = join(denied, 'file.txt')
+    await fs.writeFile(target, 'old')
+    await fs.chown(target, uid, gid)
+    await fs.chmod(denied, 0o555) // the test user may write the file but not create a name beside it
+    const err = await put(sftp, Buffer.from('new'), target).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(SFTPError)
+    expect((err as SFTPError).status).toBe(SftpStatus.PERMISSION_DENIED)
+    expect((err as SFTPError).path).toBe(target)
+    expect(await fs.readFile(target, 'utf8')).toBe('old')
+    // atomic: false is the way to write such a file.
+    await put(sftp, Buffer.from('new'), target, { atomic: false })
+    expect(await fs.readFile(target, 'utf8')).toBe('new')
   })
 })
