@@ -323,3 +323,19 @@ describe('get() failures leave the destination as it was', () => {
     }
   }, 120_000)
 })
+
+describe('get() remote paths', () => {
+  it("expands a leading '~/' to the remote home (REALPATH of '.')", async () => {
+    const home = (await testUser()).home
+    const name = `xfer-tilde-get-${process.pid}.txt`
+    await fs.writeFile(join(home, name), 'from home')
+    try {
+      const dest = join(local, name)
+      const result = await get(sftp, `~/${name}`, dest)
+      expect(result.remotePath).toBe(join(home, name))
+      expect(await fs.readFile(dest, 'utf8')).toBe('from home')
+    } finally {
+      await fs.rm(join(home, name), { force: true })
+    }
+  })
+})

@@ -9,7 +9,7 @@ import * as fs from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { Readable } from 'node:stream'
-import { startSshd, testUser, type SshdHandle } from '@x/testbed'
+import { startDropbear, startSshd, testUser, type SshdHandle } from '@x/testbed'
 import { ConnectionLostError, SFTPError, SftpStatus, type SftpClient, type SSHError, type Transport } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { put } from '../src/transfer/put.js'
@@ -390,5 +390,26 @@ describe('put() target paths', () => {
     // atomic: false is the way to write such a file.
     await put(sftp, Buffer.from('new'), target, { atomic: false })
     expect(await fs.readFile(target, 'utf8')).toBe('new')
+  })
+})
+
+describe('put() on Dropbear (which runs OpenSSH sftp-server)', () => {
+  it('advertises posix-rename@openssh.com and replaces an existing file atomically', async () => {
+    await using dropbear = await startDropbear()
+    const dt = await authenticatedTransport(dropbear)
+    try {
+      const client = await dt.openSftpClient()
+      expect(client.hasExtension('posix-rename@openssh.com')).toBe(true)
+      const target = join(remote, 'dropbear.txt')
+      await sftp.writeFile(target, 'old content')
+      const before = await fs.stat(target)
+      await put(client, Buffer.from('new content'), target)
+      expect(await fs.readFile(target, 'utf8')).toBe('new content')
+      expect((await fs.stat(target)).ino).not.toBe(before.ino)
+      expect((await fs.readdir(remote)).filter((f) => f.startsWith('.dropbear.txt.'))).toEqual([])
+      await client.close()
+    } finally {
+      await dt.close()
+    }
   })
 })
