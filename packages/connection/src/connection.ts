@@ -6,6 +6,7 @@ import {
   type ChannelSocket,
   type PtyOptions,
   type SftpClient,
+  type SSHError,
 } from '@x/transport'
 import { algorithmsFromConfig } from './algorithm-policy.js'
 import { checkHostForCommand, checkUserForCommand, openDirectTcpip, openProxyCommand, type JumpHop, type ProxyCommandSocket } from '@x/gateway'
@@ -70,6 +71,8 @@ export class Connection {
   #openController: AbortController | undefined
   #openWaiters = 0
   #sftp: Promise<SftpClient> | undefined
+  /** Settles when the last opened transport closed (see waitClosed); resolved before any open. */
+  #closed: Promise<SSHError | undefined> = Promise.resolve(undefined)
   readonly #resources = new Set<{ close(): Promise<void> }>()
   readonly #route: GatewayRoute<Connection>
   #proxyCommand: ProxyCommandSocket | undefined
@@ -122,6 +125,30 @@ export class Connection {
    */
   async open(options: SignalOption = {}): Promise<void> {
     await this.#ready(options.signal)
+  }
+
+  /**
+   * Waits until the open connection ends and resolves with why: `undefined` when `close()` ended
+   * it; otherwise the error that did: `ConnectionLostError` when the server closed the connection
+   * or the peer, the socket or a gateway hop went away, `TimeoutError` with phase 'keepalive' when
+   * the server stopped answering keepalives. Never rejects
+   * (no unhandled rejection for a caller that ignores it); asyncssh's `wait_closed()`, Go's
+   * `Client.Wait()`.
+   *
+   * The promise belongs to one opened session: call it after `open()` (or any verb). While no
+   * session is open it is that of the last one, already resolved with its cause — or, before the
+   * first open, resolved with `undefined`. A Connection that opens again (a verb after a close or
+   * a loss) gets a new session, and `waitClosed()` then returns the new session's promise.
+   *
+   * @example
+   * ```ts
+   * await c.open()
+   * const cause = await c.waitClosed() // undefined after c.close(); the error after a loss
+   * if (cause) console.error(`lost ${c.host}: ${cause.code}`)
+   * ```
+   */
+  waitClosed(): Promise<SSHError | undefined> {
+    return this.#closed
   }
 
   /**
@@ -340,10 +367,13 @@ export class Connection {
       t.destroy()
       throw err
     }
-    t.once('close', () => {
-      if (this.#transport !== t) return
-      this.#transport = undefined
-      this.#sftp = undefined
+    this.#closed = new Promise((resolve) => {
+      t.once('close', (error) => {
+        resolve(error)
+        if (this.#transport !== t) return
+        this.#transport = undefined
+        this.#sftp = undefined
+      })
     })
     this.#transport = t
     return t

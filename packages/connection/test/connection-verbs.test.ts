@@ -5,9 +5,10 @@ import { connect as netConnect } from 'node:net'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import { startEchoServer, startSshd, startTlsHttpsServer, testUserTempDir, type SshdHandle } from '@x/testbed'
-import { ConnectError, type Connection } from '@x/connection'
+import { ConnectError, ConnectionLostError, TimeoutError, type Connection } from '@x/connection'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionTo } from './helpers.js'
+import { killConnections, settledWithin } from './settle-within.js'
 
 let sshd: SshdHandle
 let c: Connection
@@ -108,5 +109,68 @@ describe('Connection.openSocket for drivers', () => {
     const err = await c.openSocket('127.0.0.1', 1).catch((e: unknown) => e)
     expect(err).toHaveProperty('code', 'ERR_SSH_CHANNEL_OPEN')
     void ConnectError
+  })
+})
+
+describe('Connection.waitClosed', () => {
+  it('resolves at once with undefined before the first open, stays pending while open, and resolves with undefined after close()', async () => {
+    const own = connectionTo(sshd)
+    expect(await settledWithin(own.waitClosed(), 1000)).toBeUndefined()
+    await own.open()
+    const closed = own.waitClosed()
+    expect(own.waitClosed()).toBe(closed)
+    expect(await settledWithin(closed, 100)).toBe('pending')
+    await own.close()
+    expect(await settledWithin(closed, 5000)).toBeUndefined()
+    expect(own.waitClosed()).toBe(closed) // the last session's, until the next open
+  })
+
+  it("resolves with ConnectionLostError when sshd's session process is killed; a reopen gets a new session and a new promise", async () => {
+    await using victim = await startSshd()
+    const own = connectionTo(victim)
+    try {
+      await own.run('true')
+      const first = own.waitClosed()
+      expect(await killConnections(victim)).toBeGreaterThan(0)
+      const cause = await settledWithin(first, 5000)
+      expect(cause).toBeInstanceOf(ConnectionLostError)
+      expect((cause as ConnectionLostError).code).toBe('ERR_SSH_CONNECTION_LOST')
+      expect(await settledWithin(own.waitClosed(), 100)).toBe(cause)
+      expect((await own.run('echo again')).stdout).toBe('again\n')
+      const second = own.waitClosed()
+      expect(second).not.toBe(first)
+      expect(await settledWithin(second, 100)).toBe('pending')
+    } finally {
+      await own.close()
+    }
+  })
+
+  it("resolves with TimeoutError phase 'keepalive' when the server's session process stops answering", async () => {
+    await using victim = await startSshd()
+    const own = connectionTo(victim, { keepalive: { intervalMs: 200, countMax: 2 } })
+    try {
+      await own.open()
+      const pids = await victim.connectionPids()
+      expect(pids.length).toBeGreaterThan(0)
+      for (const pid of pids) process.kill(pid, 'SIGSTOP')
+      const cause = await settledWithin(own.waitClosed(), 10_000)
+      expect(cause).toBeInstanceOf(TimeoutError)
+      expect((cause as TimeoutError).phase).toBe('keepalive')
+    } finally {
+      await own.close()
+    }
+  })
+
+  it('resolves a forward it opened with the cause when the connection is lost', async () => {
+    await using victim = await startSshd()
+    await using echo = await startEchoServer()
+    const own = connectionTo(victim)
+    try {
+      const fwd = await own.forwardLocal({ remoteHost: '127.0.0.1', remotePort: echo.port })
+      expect(await killConnections(victim)).toBeGreaterThan(0)
+      expect(await settledWithin(fwd.waitClosed(), 5000)).toBeInstanceOf(ConnectionLostError)
+    } finally {
+      await own.close()
+    }
   })
 })

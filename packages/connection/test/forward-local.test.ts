@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { forwardLocal } from '../src/forwarding/forward-local.js'
 import { authenticatedTransport, collect } from '../../transport/test/helpers.js'
 import { destroyDialed, dial, dialOutcome, roundTrip, sha256 } from './loopback-dial.js'
+import { killConnections, settledWithin } from './settle-within.js'
 
 const MiB = 1024 * 1024
 
@@ -256,3 +257,25 @@ async function listenEcho(port: number): Promise<{ server: Server; close(): Prom
     },
   }
 }
+
+describe('forwardLocal() waitClosed()', () => {
+  it('stays pending while the forward runs and resolves with undefined after close(), the same promise every call', async () => {
+    const fwd = await forwardLocal(t, { remotePort: echo.port, remoteHost: '127.0.0.1' })
+    const closed = fwd.waitClosed()
+    expect(fwd.waitClosed()).toBe(closed)
+    expect(await settledWithin(closed, 100)).toBe('pending')
+    await fwd.close()
+    expect(await settledWithin(closed, 5000)).toBeUndefined()
+  })
+
+  it("resolves with ConnectionLostError when sshd's session process is killed under it", async () => {
+    await using victim = await startSshd()
+    const t2 = await authenticatedTransport(victim)
+    const fwd = await forwardLocal(t2, { remotePort: echo.port, remoteHost: '127.0.0.1' })
+    expect(await killConnections(victim)).toBeGreaterThan(0)
+    const cause = await settledWithin(fwd.waitClosed(), 5000)
+    expect(cause).toBeInstanceOf(ConnectionLostError)
+    expect(fwd.closed).toBe(true)
+    await t2.close()
+  })
+})

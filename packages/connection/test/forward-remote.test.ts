@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { forwardRemote } from '../src/forwarding/forward-remote.js'
 import { authenticatedTransport } from '../../transport/test/helpers.js'
 import { destroyDialed, dial, dialOutcome, roundTrip, sha256 } from './loopback-dial.js'
+import { killConnections, settledWithin } from './settle-within.js'
 
 const MiB = 1024 * 1024
 
@@ -196,3 +197,25 @@ function startEchoOn(port: number): Promise<{ close(): Promise<void> }> {
     )
   })
 }
+
+describe('forwardRemote() waitClosed()', () => {
+  it('stays pending while the forward runs and resolves with undefined after close(), the same promise every call', async () => {
+    const rf = await forwardRemote(t, { localPort: echo.port })
+    const closed = rf.waitClosed()
+    expect(rf.waitClosed()).toBe(closed)
+    expect(await settledWithin(closed, 100)).toBe('pending')
+    await rf.close()
+    expect(await settledWithin(closed, 5000)).toBeUndefined()
+  })
+
+  it("resolves with ConnectionLostError when sshd's session process is killed under it", async () => {
+    await using victim = await startSshd()
+    const t2 = await authenticatedTransport(victim)
+    const rf = await forwardRemote(t2, { localPort: echo.port })
+    expect(await killConnections(victim)).toBeGreaterThan(0)
+    const cause = await settledWithin(rf.waitClosed(), 5000)
+    expect(cause).toBeInstanceOf(ConnectionLostError)
+    expect(rf.closed).toBe(true)
+    await t2.close()
+  })
+})

@@ -4,9 +4,10 @@
 import { setMaxListeners } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConnectionLostError, ForwardError, type Transport } from '@x/transport'
+import { ConnectionLostError, ForwardError, type SSHError, type Transport } from '@x/transport'
 import { Bridge } from './bridge.js'
 import { checkCommon, checkHost, checkPort, checkTransport } from './check.js'
+import { CloseCause } from './close-cause.js'
 import { onTransportClose } from './transport-close.js'
 import type { LocalForward, LocalForwardOptions } from './types.js'
 
@@ -66,6 +67,7 @@ class LocalForwarder implements LocalForward {
   #signal: AbortSignal | undefined
   #listening = false
   #closing: Promise<void> | undefined
+  readonly #cause = new CloseCause()
 
   constructor(transport: Transport, remoteHost: string, remotePort: number, onConnectionError?: (error: Error) => void) {
     this.#transport = transport
@@ -84,7 +86,10 @@ class LocalForwarder implements LocalForward {
     this.#server.on('listening', () => {
       if (this.#closing !== undefined) this.#server.close()
     })
-    this.#unwatch = onTransportClose(transport, () => void this.close())
+    this.#unwatch = onTransportClose(transport, (error) => {
+      this.#cause.note(error)
+      void this.close().catch(() => {})
+    })
   }
 
   get port(): number {
@@ -139,8 +144,15 @@ class LocalForwarder implements LocalForward {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown()
+    if (this.#closing === undefined) {
+      this.#closing = this.#shutdown()
+      this.#closing.then(() => this.#cause.settle(), () => this.#cause.settle())
+    }
     return this.#closing
+  }
+
+  waitClosed(): Promise<SSHError | undefined> {
+    return this.#cause.promise
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -2,9 +2,10 @@
  * Remote port forwarding (`ssh -R`, RFC 4254 §7.1): Fabric's `Connection.forward_remote`.
  */
 import { connect } from 'node:net'
-import { ConnectionLostError, type Channel, type Transport } from '@x/transport'
+import { ConnectionLostError, type Channel, type SSHError, type Transport } from '@x/transport'
 import { Bridge } from './bridge.js'
 import { checkCommon, checkHost, checkPort, checkTransport } from './check.js'
+import { CloseCause } from './close-cause.js'
 import { onTransportClose } from './transport-close.js'
 import type { RemoteForward, RemoteForwardOptions } from './types.js'
 
@@ -77,6 +78,7 @@ class RemoteForwarder implements RemoteForward {
   #granted = false
   #signal: AbortSignal | undefined
   #closing: Promise<void> | undefined
+  readonly #cause = new CloseCause()
 
   constructor(transport: Transport, host: string, localHost: string, localPort: number, onConnectionError?: (error: Error) => void) {
     this.#transport = transport
@@ -84,7 +86,10 @@ class RemoteForwarder implements RemoteForward {
     this.localHost = localHost
     this.localPort = localPort
     this.#onConnectionError = onConnectionError
-    this.#unwatch = onTransportClose(transport, () => void this.close())
+    this.#unwatch = onTransportClose(transport, (error) => {
+      this.#cause.note(error)
+      void this.close().catch(() => {})
+    })
   }
 
   get port(): number {
@@ -131,8 +136,15 @@ class RemoteForwarder implements RemoteForward {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown()
+    if (this.#closing === undefined) {
+      this.#closing = this.#shutdown()
+      this.#closing.then(() => this.#cause.settle(), () => this.#cause.settle())
+    }
     return this.#closing
+  }
+
+  waitClosed(): Promise<SSHError | undefined> {
+    return this.#cause.promise
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -2,6 +2,7 @@
  * Option and handle types of `forwardLocal()` and `forwardRemote()`. None of them is an `ssh2`
  * type (DESIGN.md §1).
  */
+import type { SSHError } from '@x/transport'
 
 /**
  * Receives the failure of one forwarded connection (its channel could not be opened, its local
@@ -61,6 +62,14 @@ export interface LocalForward extends AsyncDisposable {
   /** Whether the forward is closed (by `close()`, its signal, or its transport closing). */
   readonly closed: boolean
   /**
+   * Waits until the forward has closed and resolves with why: `undefined` when it was closed by
+   * `close()`, its signal or an orderly close of its connection; the connection's error
+   * (`ConnectionLostError`, `TimeoutError` with phase 'keepalive') when the connection died under
+   * it. Never rejects; every call returns the same promise (asyncssh's `wait_closed()`, Go's
+   * `Wait()`). `closed` is the synchronous view of the same fact.
+   */
+  waitClosed(): Promise<SSHError | undefined>
+  /**
    * Stops listening and destroys every open connection and its channel; resolves once the port is
    * free. Idempotent.
    */
@@ -81,6 +90,14 @@ export interface RemoteForward extends AsyncDisposable {
   readonly connections: number
   /** Whether the forward is closed (by `close()`, its signal, or its transport closing). */
   readonly closed: boolean
+  /**
+   * Waits until the forward has closed and resolves with why: `undefined` when it was closed by
+   * `close()`, its signal or an orderly close of its connection; the connection's error
+   * (`ConnectionLostError`, `TimeoutError` with phase 'keepalive') when the connection died under
+   * it. Never rejects; every call returns the same promise (asyncssh's `wait_closed()`, Go's
+   * `Wait()`). `closed` is the synchronous view of the same fact.
+   */
+  waitClosed(): Promise<SSHError | undefined>
   /**
    * Asks the server to stop listening (`cancel-tcpip-forward`) and destroys every open connection;
    * idempotent. When the transport is already gone there is nothing to cancel.
