@@ -204,7 +204,10 @@ export class Connection {
 
   /**
    * Uploads a local path, stream or buffer to `remotePath` over SFTP; Fabric's `put`. A path keeps
-   * its permission bits unless `preserveMode: false` or `mode` says otherwise.
+   * its permission bits unless `preserveMode: false` or `mode` says otherwise. Atomic (temporary
+   * file, then `posix-rename@openssh.com` over the target; `atomic: false` writes in place): a
+   * failure never leaves a partial file under the target's name. `~/` is the remote home;
+   * `mkdirs: true` creates missing parents. See {@link put} for the details.
    * @throws SFTPError with the remote path and SFTP status (2 missing, 3 denied).
    */
   async put(source: PutSource, remotePath: string, options: PutOptions = {}): Promise<TransferResult> {
@@ -213,7 +216,8 @@ export class Connection {
 
   /**
    * Downloads `remotePath` to a local path (atomically: temp file, then rename) or a stream;
-   * Fabric's `get`. A failure never leaves a partial file at the destination.
+   * Fabric's `get`. A failure never leaves a partial file at the destination. `~/` is the remote
+   * home. See {@link get} for the details.
    * @throws SFTPError with the remote path and SFTP status.
    */
   async get(remotePath: string, dest: GetDestination, options: GetOptions = {}): Promise<TransferResult> {

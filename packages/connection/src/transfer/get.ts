@@ -18,7 +18,8 @@ import { writeInto } from './write-into.js'
  * `Connection.get(remote, local, preserve_mode)`, paramiko's `SFTPClient.get`/`getfo`.
  *
  * A local `dest` that ends with a separator or names an existing directory gets the remote
- * file's base name; missing parent directories are created (Fabric 2.6+). The download is
+ * file's base name; missing parent directories are created (Fabric 2.6+). A `remotePath` that
+ * starts with `~/` is in the remote home (the directory the SFTP session starts in). The download is
  * atomic: it goes with parallel reads into a hidden temporary file in the destination's
  * directory (`.name.<random>.part`, mode 0600, created exclusively), which is then given its mode
  * (the remote file's permission bits with `preserveMode`, the default), fsynced and renamed over
@@ -32,7 +33,9 @@ import { writeInto } from './write-into.js'
  * @example
  * ```ts
  * const sftp = await transport.openSftpClient()
- * await get(sftp, '/var/log/app.log', 'logs/', { onProgress: (n, total) => bar(n / total!) })
+ * await get(sftp, '~/releases/app.tar.gz', 'downloads/', {
+ *   onProgress: (n, total) => console.log(`${n}/${total}`),
+ * })
  * ```
  * @throws SFTPError from the server, with `path` and `status` (2: no such file, 3: permission
  *   denied, 4: failure, also for a remote directory).

@@ -22,27 +22,43 @@ const SLICE = 32 * 1024
  * `Connection.put(local, remote, preserve_mode)`, paramiko's `SFTPClient.put`/`putfo`.
  *
  * A `remotePath` that ends with '/' or names an existing remote directory gets the local file's
- * base name (a file stream's `path` counts as its name). A path source is sent with parallel
- * writes (64 × 32 KiB in flight, as `sftp -R 64`) and, with `preserveMode` (default true), the
- * remote file gets the local file's permission bits; `mode` sets them explicitly. A stream or
- * Buffer is written in order with up to 16 writes in flight; a stream source is read to its end,
- * and destroyed when the upload fails. The upload is not atomic: a failed or aborted upload may
- * leave a partial remote file (as OpenSSH's `sftp put` does).
+ * base name (a file stream's `path` counts as its name); a leading `~/` is the remote home (the
+ * directory the SFTP session starts in); `mkdirs: true` creates missing parent directories. A
+ * path source is sent with parallel writes (64 × 32 KiB in flight, as `sftp -R 64`) and, with
+ * `preserveMode` (default true), the remote file gets the local file's permission bits; `mode`
+ * sets them explicitly; otherwise a replaced file keeps its mode and a new one gets the server's
+ * default. A stream or Buffer is written in order with up to 16 writes in flight; a stream
+ * source is read to its end, and destroyed when the upload fails.
+ *
+ * The upload is atomic, as `get` is: it goes into a hidden temporary file in the target's
+ * directory (`.name.<random>.part`, created exclusively, mode 0600 while it fills), which is then
+ * given its mode and renamed over the target with `posix-rename@openssh.com` (OpenSSH and
+ * Dropbear, which runs OpenSSH's sftp-server). On any failure — a server error, an abort, a
+ * lost connection — the temporary file is removed before the call rejects (when it cannot be,
+ * because the connection is gone, the error says it was left and names it), and an existing
+ * target is left untouched. A server without that extension gets a plain rename, and when that
+ * fails on an existing target, the target is removed and the rename repeated: for that moment
+ * the name is missing. As with `mv`, the new file has the uploader as owner, and a symlink at the
+ * target is replaced by the file. `atomic: false` writes into the target in place instead (for
+ * a directory where only the target is writable): then a failed upload may leave part of the
+ * file, as OpenSSH's `sftp put` does.
  *
  * @example
  * ```ts
  * const sftp = await transport.openSftpClient()
- * const { remotePath, bytes } = await put(sftp, 'dist/app.tar.gz', '/srv/releases/', {
+ * const { remotePath, bytes } = await put(sftp, 'app.tar.gz', '~/releases/', {
+ *   mkdirs: true, // creates ~/releases first when it is missing
  *   onProgress: (n, total) => console.log(`${n}/${total}`),
  * })
  * ```
- * @throws SFTPError from the server, with `path` and `status` (2: the remote directory is
- *   missing, 3: permission denied, 4: failure such as writing onto a directory).
+ * @throws SFTPError from the server, with `path` (the target, also for a failure on the
+ *   temporary file) and `status` (2: the remote directory is missing, 3: permission denied,
+ *   4: failure such as writing onto a directory).
  * @throws SFTPError without `status` when the local file cannot be read; `cause` is the fs error
  *   (`cause.code` 'ENOENT', 'EACCES', 'EISDIR', …).
  * @throws ConnectionLostError when the SFTP channel or the connection goes away.
  * @throws TypeError / RangeError for invalid arguments, or a Buffer/stream aimed at a directory.
- * @throws `signal.reason` when aborted.
+ * @throws `signal.reason` when aborted (the temporary file is removed first).
  */
 export async function put(sftp: SftpClient, source: PutSource, remotePath: string, options: PutOptions = {}): Promise<TransferResult> {
   checkPath('remotePath', remotePath)
