@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Connection, HostKeyError, SSHError } from '@x/connection'
+import { Connection, ConnectionLostError, HostKeyError, SSHError } from '@x/connection'
 import { startSshAgent, startSshd, type SshServerHandle } from '@x/testbed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as auth from './snippets/authentication.js'
@@ -62,6 +62,26 @@ describe('docs/getting-started.md', () => {
       expect(await readFile(join(work, 'hello.txt'), 'utf8')).toBe('hello\n')
     } finally {
       await c.run(`rm -rf '${remoteDir}'`)
+    }
+  })
+})
+
+describe('docs/getting-started.md waitClosed', () => {
+  it('wait-closed resolves with undefined after close() and with ConnectionLostError when the session is killed', async () => {
+    const own = await startSshd()
+    try {
+      const c = new Connection(`${own.user}@${own.host}:${own.port}`, { auth: { privateKeys: [own.clientKeys.ed25519.privatePath] }, hostKeys: { knownHostsFiles: [own.knownHostsFile] } })
+      const orderly = start.waitClosed(c)
+      await c.open()
+      await c.close()
+      expect(await orderly).toBeUndefined()
+      const lost = start.waitClosed(c)
+      await c.open()
+      for (const pid of await own.connectionPids()) process.kill(pid, 'SIGKILL')
+      expect(await lost).toBeInstanceOf(ConnectionLostError)
+      await c.close()
+    } finally {
+      await own.close()
     }
   })
 })

@@ -1,6 +1,6 @@
 // Code shown in docs/getting-started.md; release/snippets.test.ts runs each function against a
 // real sshd (`host` is 'user@127.0.0.1:port', the key and known_hosts file are the test's).
-import { Connection, UnexpectedExitError } from '@x/connection'
+import { Connection, UnexpectedExitError, type SSHError } from '@x/connection'
 
 /** Connects with an explicit key and known_hosts file and runs one command. */
 export async function firstCommand(host: string, keyPath: string, knownHostsFile: string): Promise<string> {
@@ -33,7 +33,17 @@ export async function failingCommand(c: Connection): Promise<readonly [number | 
 /** Uploads a buffer and downloads it again through SFTP. */
 export async function putAndGet(c: Connection, remoteDir: string, localPath: string): Promise<void> {
   // #region put-get
-  await c.put(Buffer.from('hello\n'), `${remoteDir}/hello.txt`, { mode: 0o600 })
+  await c.put(Buffer.from('hello\n'), `${remoteDir}/hello.txt`, { mode: 0o600 })   // temp file, then renamed
   await c.get(`${remoteDir}/hello.txt`, localPath)   // written to a temp file, then renamed
   // #endregion put-get
+}
+
+/** Waits for the connection to end and returns why (undefined after close()). */
+export async function waitClosed(c: Connection): Promise<SSHError | undefined> {
+  // #region wait-closed
+  await c.open()
+  const cause = await c.waitClosed()   // pending while the connection is up
+  if (cause) console.error(`connection lost (${cause.code}); a new verb opens it again`)
+  // #endregion wait-closed
+  return cause
 }
