@@ -1,5 +1,5 @@
 /**
- * put() and get() with a progress bar: upload a file, download it again (atomically: a temp
+ * put() and get() with a progress bar: upload a file, download it again (both atomic: a temp
  * file renamed into place), and check that the bytes are the same.
  *
  * Embedded lab: `pnpm tsx --conditions=source examples/put-get-with-progress.ts`

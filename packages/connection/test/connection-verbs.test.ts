@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { get as httpGet, request as httpRequest } from 'node:http'
 import { connect as netConnect } from 'node:net'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
-import { startEchoServer, startSshd, startTlsHttpsServer, testUserTempDir, type SshdHandle } from '@x/testbed'
+import { startEchoServer, startSshd, startTlsHttpsServer, testUser, testUserTempDir, type SshdHandle } from '@x/testbed'
 import { ConnectError, ConnectionLostError, TimeoutError, type Connection } from '@x/connection'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionTo } from './helpers.js'
@@ -44,6 +44,43 @@ describe('Connection.put/get', () => {
     await c.get(`${dir}/remote.bin`, back)
     expect(sha(await readFile(back))).toBe(sha(data))
     expect((await c.sftp()).isOpen).toBe(true)
+  })
+})
+
+describe('Connection.put is all-or-nothing', () => {
+  it('leaves nothing under the target name when the session dies mid-upload: ConnectionLostError, only the temporary file remains', async () => {
+    await using victim = await startSshd()
+    const own = connectionTo(victim)
+    const local = join(dir, 'lost-source.bin')
+    await writeFile(local, randomBytes(64 << 20))
+    let killed: Promise<number> | undefined
+    try {
+      const err = await own.put(local, `${dir}/lost-upload.bin`, {
+        onProgress: (bytes) => void (bytes >= 8 << 20 && (killed ??= killConnections(victim))),
+      }).catch((e: unknown) => e)
+      expect(await killed).toBeGreaterThan(0)
+      expect(err).toBeInstanceOf(ConnectionLostError)
+      const names = await readdir(dir)
+      expect(names).not.toContain('lost-upload.bin')
+      // Nothing could remove it once the connection was gone (the error names it).
+      expect(names.filter((n) => n.startsWith('.lost-upload.bin.') && n.endsWith('.part'))).toHaveLength(1)
+    } finally {
+      await own.close()
+    }
+  })
+
+  it("expands '~/' and creates missing parents with mkdirs through Connection.put and get", async () => {
+    const home = (await testUser()).home
+    const sub = `xfer-verbs-${process.pid}`
+    try {
+      const sent = await c.put(Buffer.from('deep'), `~/${sub}/a/b.txt`, { mkdirs: true })
+      expect(sent.remotePath).toBe(join(home, sub, 'a', 'b.txt'))
+      const back = join(dir, 'tilde-back.txt')
+      await c.get(`~/${sub}/a/b.txt`, back)
+      expect(await readFile(back, 'utf8')).toBe('deep')
+    } finally {
+      await rm(join(home, sub), { recursive: true, force: true })
+    }
   })
 })
 
