@@ -10,7 +10,7 @@ import { YES_NO_ASK_CONFIRM } from './keywords.js'
 import { lineError } from './line-context.js'
 import { a2port, a2tunOne, convtime, TUNID_ANY, TUNID_ERR } from './numbers.js'
 import { asciiLower } from './patterns.js'
-import type { Handler } from './special-core.js'
+import type { Handler } from './handlers-resolution.js'
 
 /** Log level names (log.c; Debian adds SILENT first, so ssh -G prints QUIET as SILENT). */
 export const LOG_LEVELS: readonly (readonly [string, number])[] = [
@@ -250,7 +250,7 @@ const gssKex: Handler = (ctx, args) => {
 }
 
 /** Handlers of the keywords above, by option name. */
-export const MORE_HANDLERS: Readonly<Record<string, Handler>> = {
+export const VALUE_SYNTAX_HANDLERS: Readonly<Record<string, Handler>> = {
   localforward: forward('local'), remoteforward: forward('remote'), dynamicforward: forward('dynamic'),
   ciphers: algorithms('ciphers', CIPHERS, 'SSH2 cipher spec'),
   macs: algorithms('macs', MACS, 'SSH2 MAC spec'),
