@@ -7,7 +7,7 @@ import { KEYWORDS, FLAG, type KeywordSpec } from './keywords.js'
 import type { LexedLine } from './lexer.js'
 import { ArgReader, lineError, reportIgnored, type LineContext } from './line-context.js'
 import { atoiErr, convtime } from './numbers.js'
-import { matchPatternList } from './patterns.js'
+import { matchPatternList } from '@x/transport'
 import { RESOLUTION_HANDLERS, type Handler } from './handlers-resolution.js'
 import { VALUE_SYNTAX_HANDLERS } from './handlers-value-syntax.js'
 

@@ -7,7 +7,7 @@ import { type ArgReader, lineError, type LineContext } from './line-context.js'
 import { evaluateMatch } from './match-line.js'
 import { parseJump } from './jump.js'
 import { a2port, convtime, scanScaled } from './numbers.js'
-import { matchPattern } from './patterns.js'
+import { matchPattern } from '@x/transport'
 import { expand, ExpansionError } from './tokens.js'
 
 /** A keyword handler: reads its arguments from `args` and updates the options when the line is active. */

@@ -9,7 +9,7 @@ import { validDomain } from './jump.js'
 import { YES_NO_ASK_CONFIRM } from './keywords.js'
 import { lineError } from './line-context.js'
 import { a2port, a2tunOne, convtime, TUNID_ANY, TUNID_ERR } from './numbers.js'
-import { asciiLower } from './patterns.js'
+import { asciiLower } from '@x/transport'
 import type { Handler } from './handlers-resolution.js'
 
 /** Log level names (log.c; Debian adds SILENT first, so ssh -G prints QUIET as SILENT). */

@@ -10,7 +10,7 @@ import { accessSync, constants } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { strdelim, type Cursor } from './lexer.js'
 import { lineError, type LineContext } from './line-context.js'
-import { asciiLower, matchHostname, matchPatternList } from './patterns.js'
+import { asciiLower, matchHostname, matchPatternList } from '@x/transport'
 import { clientTokens, expand, ExpansionError } from './tokens.js'
 
 /** How long one `Match exec` command may run before the resolve fails (ssh itself waits forever). */

@@ -5,13 +5,12 @@
  * Synchronous and without network: no DNS, no sockets.
  */
 import os from 'node:os'
-import { ConfigError } from '@x/transport'
+import { asciiLower, ConfigError } from '@x/transport'
 import { finalizeOptions } from './finalize.js'
 import { canonicalAddress, isAddress, looksLikeAddress } from './host-address.js'
 import type { LocalInfo, PassState } from './line-context.js'
 import { OptionState } from './option-state.js'
 import { currentUserInfo, passwdHome } from './passwd.js'
-import { asciiLower } from './patterns.js'
 import { readConfigFile, readConfigText, type ReaderState } from './read-config.js'
 import { expand, ExpansionError } from './tokens.js'
 import type { ResolvedSshConfig, ResolveSshConfigOptions, SshConfigWarning } from './types.js'
