@@ -5,7 +5,7 @@
  */
 import { type AlgorithmFamily, CA_SIGS, CIPHERS, KEX, KEY_TYPES, MACS, validAlgorithmSpec } from './algorithms.js'
 import { forwardEquals, parseForward } from './forward.js'
-import { validDomain } from './jump.js'
+import { validDomain } from '@x/gateway'
 import { YES_NO_ASK_CONFIRM } from './keywords.js'
 import { lineError } from './line-context.js'
 import { a2port, a2tunOne, convtime, TUNID_ANY, TUNID_ERR } from './numbers.js'
