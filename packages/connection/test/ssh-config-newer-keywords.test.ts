@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSshd, type SshdHandle } from '@x/testbed'
 import { ConfigError, Connection, resolveSshConfig, type SshConfigWarning } from '@x/connection'
 import { connectionTo } from './helpers.js'
+import { configErrorOf } from './config-error-of.js'
 
 let home: string
 let sshd: SshdHandle
@@ -32,16 +33,6 @@ function resolve(text: string, host = 'web', extra: { debug?: (line: string) => 
     onWarning: (w) => warnings.push(w), ...extra,
   })
   return { config, warnings }
-}
-
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return error as ConfigError
-  }
-  throw new Error('expected a ConfigError')
 }
 
 /** Every keyword OpenSSH 10.5 or Apple's ssh knows and 9.2 does not, with a value that ssh accepts. */
