@@ -6,14 +6,20 @@
  * @internal
  */
 
-/** A parsed hop; `port` is -1 when the spec names none. */
+/**
+ * A parsed hop; `port` is -1 when the spec names none.
+ * @internal
+ */
 export interface ParsedJumpHop {
   readonly user: string | undefined
   readonly host: string
   readonly port: number
 }
 
-/** How {@link parseJumpHop} reads what OpenSSH leaves to its caller. */
+/**
+ * How `parseJumpHop` reads what OpenSSH leaves to its caller.
+ * @internal
+ */
 export interface JumpHopRules {
   /** Converts a non-empty port text; a value ≤ 0 refuses the hop (OpenSSH: `a2port()`). */
   readonly port: (text: string) => number
