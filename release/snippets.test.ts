@@ -9,7 +9,7 @@ import * as auth from './snippets/authentication.js'
 import { advice } from './snippets/errors.js'
 import * as gateways from './snippets/gateways.js'
 import * as start from './snippets/getting-started.js'
-import { resolveExample } from './snippets/ssh-config.js'
+import { resolveExample, warningsExample } from './snippets/ssh-config.js'
 import * as sockets from './snippets/sockets.js'
 import * as timeouts from './snippets/timeouts.js'
 
@@ -181,5 +181,9 @@ describe('docs/sockets.md', () => {
 describe('docs/ssh-config.md', () => {
   it('resolve prints values as ssh -G does and keeps the first User', () => {
     expect(resolveExample()).toEqual({ port: '2222', jump: 'bastion', user: 'app' })
+  })
+
+  it('warnings lists UseKeychain as a vendor keyword that was ignored', () => {
+    expect(warningsExample()).toEqual([{ keyword: 'usekeychain', file: '<ssh_config text>', line: 2, reason: 'vendor' }])
   })
 })

@@ -26,7 +26,7 @@ import { parseHostSpec } from './host-spec.js'
 import { collectRun, type Result, type RunOptions } from './run.js'
 import { withConnectTimeout } from './connect-timeout.js'
 import { SessionLimiter } from './session-limiter.js'
-import { resolveSshConfig, type ResolvedSshConfig } from './ssh-config/index.js'
+import { resolveSshConfig, type ResolvedSshConfig, type SshConfigWarning } from './ssh-config/index.js'
 import { collectSudo, sudoCommandLine, type SudoOptions } from './sudo.js'
 
 /** The `signal` every async call accepts. */
@@ -64,6 +64,12 @@ export class Connection {
   readonly hostname: string
   /** The resolved ssh_config for this host, as `ssh -G` prints it (lower-case keys). */
   readonly sshConfig: ResolvedSshConfig
+  /**
+   * The ssh_config lines that apply to this host but were ignored (keywords of a newer OpenSSH
+   * or a vendor's ssh that mean nothing here, IgnoreUnknown skips, obsolete keywords); kept
+   * apart from `sshConfig` so that it stays exactly what `ssh -G` prints.
+   */
+  readonly sshConfigWarnings: readonly SshConfigWarning[]
   readonly #options: ResolvedConnectionOptions
   readonly #limiter: SessionLimiter
   #transport: Transport | undefined
@@ -89,12 +95,15 @@ export class Connection {
     this.host = spec.host
     const user = this.#options.user ?? spec.user
     const port = this.#options.port ?? spec.port
+    const warnings: SshConfigWarning[] = []
     this.sshConfig = resolveSshConfig(spec.host, {
       ...(this.#options.config !== undefined ? { config: this.#options.config } : {}),
       ...(user !== undefined ? { user } : {}),
       ...(port !== undefined ? { port } : {}),
       allowMatchExec: this.#options.allowMatchExec === true,
+      onWarning: (w) => warnings.push(w),
     })
+    this.sshConfigWarnings = Object.freeze(warnings)
     this.user = configString(this.sshConfig, 'user') ?? ''
     this.port = configNumber(this.sshConfig, 'port') ?? 22
     this.hostname = configString(this.sshConfig, 'hostname') ?? spec.host

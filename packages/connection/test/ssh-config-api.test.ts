@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError } from '@x/transport'
 import { expandSshConfigPaths, resolveSshConfig } from '../src/ssh-config/index.js'
+import { configErrorOf } from './config-error-of.js'
 
 let home: string
 let system: string
@@ -21,16 +22,6 @@ afterEach(() => {
 })
 
 const base = (): { homeDir: string; systemConfigPath: string; localUser: string } => ({ homeDir: home, systemConfigPath: system, localUser: 'me' })
-
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return error as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
 
 describe('resolveSshConfig sources', () => {
   it('reads ~/.ssh/config then the system file when no source is given', () => {

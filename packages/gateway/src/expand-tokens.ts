@@ -1,8 +1,10 @@
 /**
  * ProxyCommand token expansion, as OpenSSH's `percent_expand()` does it for the tokens a
- * gateway knows: one pass, so a `%` inside a value is never expanded again.
+ * gateway knows (over ./percent-expand.ts): one pass, so a `%` inside a value is never expanded
+ * again.
  */
 import { ConfigError } from '@x/transport'
+import { ExpansionError, percentExpand } from './percent-expand.js'
 
 /** Values of the tokens {@link expandTokens} knows. A token whose value is missing is an error when used. */
 export interface TokenValues {
@@ -33,23 +35,18 @@ const KNOWN = new Set(['h', 'p', 'r', 'n'])
  */
 export function expandTokens(template: string, values: TokenValues): string {
   if (typeof template !== 'string') throw new TypeError('template must be a string')
-  let out = ''
-  for (let i = 0; i < template.length; i++) {
-    const ch = template.charAt(i)
-    if (ch !== '%') {
-      out += ch
-      continue
-    }
-    const token = template.charAt(++i)
-    if (token === '%') {
-      out += '%'
-      continue
-    }
-    if (token === '') throw new ConfigError(`invalid format: lone "%" at the end of ${JSON.stringify(template)}`)
-    if (!KNOWN.has(token)) throw new ConfigError(`unknown token %${token} in ${JSON.stringify(template)} (known: %h %p %r %n %%)`)
+  const lookup = (token: string): string | undefined => {
+    if (!KNOWN.has(token)) return undefined
     const value = values[token as keyof TokenValues]
     if (value === undefined) throw new ConfigError(`token %${token} in ${JSON.stringify(template)} has no value`)
-    out += String(value)
+    return String(value)
   }
-  return out
+  try {
+    return percentExpand(template, lookup)
+  } catch (err) {
+    if (err instanceof ExpansionError) {
+      throw new ConfigError(`${err.message} in ${JSON.stringify(template)} (known: %h %p %r %n %%)`, {}, { cause: err })
+    }
+    throw err
+  }
 }

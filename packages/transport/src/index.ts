@@ -79,3 +79,4 @@ export type {
 } from './host-keys/verifiers.js'
 export { ChannelSocket } from './channel-socket.js'
 export type { ChannelSocketInfo, SocketReadyState } from './channel-socket.js'
+export { asciiLower, matchPattern, matchPatternList, matchHostname } from './match-pattern.js'

@@ -3,7 +3,7 @@
  * may replace the default, or start with `+` (append), `-` (remove, patterns allowed) or `^`
  * (put first). ssh -G prints the assembled list; so do we.
  */
-import { matchPatternList } from './patterns.js'
+import { matchPatternList } from '@x/transport'
 
 const list = (s: string): readonly string[] => s.split(',')
 

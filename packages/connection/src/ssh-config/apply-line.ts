@@ -5,13 +5,13 @@
  */
 import { KEYWORDS, FLAG, type KeywordSpec } from './keywords.js'
 import type { LexedLine } from './lexer.js'
-import { ArgReader, lineError, type LineContext } from './line-context.js'
+import { ArgReader, lineError, reportIgnored, type LineContext } from './line-context.js'
 import { atoiErr, convtime } from './numbers.js'
-import { matchPatternList } from './patterns.js'
-import { CORE_HANDLERS, type Handler } from './special-core.js'
-import { MORE_HANDLERS } from './special-more.js'
+import { matchPatternList } from '@x/transport'
+import { RESOLUTION_HANDLERS, type Handler } from './handlers-resolution.js'
+import { VALUE_SYNTAX_HANDLERS } from './handlers-value-syntax.js'
 
-const HANDLERS: Readonly<Record<string, Handler>> = { ...CORE_HANDLERS, ...MORE_HANDLERS }
+const HANDLERS: Readonly<Record<string, Handler>> = { ...RESOLUTION_HANDLERS, ...VALUE_SYNTAX_HANDLERS }
 
 /** Applies `line` (already lexed) in `ctx`; throws ConfigError where ssh would refuse it. */
 export function applyLine(ctx: LineContext, line: LexedLine): void {
@@ -22,8 +22,12 @@ export function applyLine(ctx: LineContext, line: LexedLine): void {
   if (!known) throw lineError(ctx, `Bad configuration option: ${line.keyword}`)
   if (line.args === undefined) throw lineError(ctx, 'invalid quotes')
   const args = new ArgReader(line.args)
-  if (spec === undefined) args.consume()
-  else applySpec(ctx, spec, args)
+  if (spec === undefined) {
+    reportIgnored(ctx, 'ignore-unknown')
+    args.consume()
+  } else {
+    applySpec(ctx, spec, args)
+  }
   if (args.remaining > 0) throw lineError(ctx, `keyword ${line.keyword} extra arguments at end of line`)
 }
 
@@ -32,6 +36,7 @@ function applySpec(ctx: LineContext, spec: KeywordSpec, args: ArgReader): void {
   const active = ctx.active.value
   switch (spec.kind) {
     case 'ignore':
+      if (spec.reason !== undefined) reportIgnored(ctx, spec.reason)
       return args.consume()
     case 'flag':
     case 'multi': {

@@ -9,7 +9,7 @@ import { formatForward, PORT_STREAMLOCAL } from './forward.js'
 import { formatJump } from './jump.js'
 import type { LocalInfo } from './line-context.js'
 import type { Forward, OptionState } from './option-state.js'
-import { IPQOS, LOG_LEVELS } from './special-more.js'
+import { IPQOS, LOG_LEVELS } from './handlers-value-syntax.js'
 import { clientTokens, expand, expandTilde, ExpansionError, type TokenMap } from './tokens.js'
 import type { ResolvedSshConfig } from './types.js'
 
@@ -131,6 +131,8 @@ export function finalizeOptions(opts: OptionState, hostArg: string, host: string
     ['preferredauthentications', opts.str('preferredauthentications')], ['pubkeyacceptedalgorithms', pubkey],
     ['revokedhostkeys', opts.str('revokedhostkeys')], ['xauthlocation', String(v('xauthlocation'))],
     ['knownhostscommand', opts.str('knownhostscommand')],
+    // OpenSSH 9.4+ prints Tag when set; 9.2 refuses the keyword, so parity with it is unaffected.
+    ['tag', opts.str('tag')],
   ]
   for (const [key, value] of strings) if (value !== undefined) out[key] = value
   // dump_cfg_forwards() prints a forward whose connect side is a path under both keywords.

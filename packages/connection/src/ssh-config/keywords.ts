@@ -1,8 +1,11 @@
 /**
- * OpenSSH 9.2's client keyword table (readconf.c `keywords[]`, Debian build: GSSAPI and PKCS#11
- * on, plus Debian's ProtocolKeepAlives/SetupTimeOut aliases). Each keyword names the option it
- * sets (the name `ssh -G` prints) and how its arguments parse.
+ * The client keyword table: OpenSSH 9.2's (readconf.c `keywords[]`, Debian build: GSSAPI and
+ * PKCS#11 on, plus Debian's ProtocolKeepAlives/SetupTimeOut aliases), then the keywords OpenSSH
+ * added up to 10.5 and those of Apple's ssh. Each keyword names the option it sets (the name
+ * `ssh -G` prints) and how its arguments parse.
  */
+import type { SshConfigWarningReason } from './types.js'
+
 
 /** A multistate table: accepted words (case-insensitive) and their values; the first word with a value is how ssh -G prints it. */
 export type Multistate = readonly (readonly [string, number])[]
@@ -22,7 +25,10 @@ const CANONICALIZE: Multistate = [['true', 1], ['false', 0], ['yes', 1], ['no', 
 const PUBKEY_AUTH: Multistate = [['true', 3], ['false', 0], ['yes', 3], ['no', 0], ['unbound', 1], ['host-bound', 2]]
 const COMPRESSION: Multistate = [['yes', 1], ['no', 0]]
 
-/** How a keyword's arguments parse. `special` ones have their own handler in special-core.ts or special-more.ts. */
+/**
+ * How a keyword's arguments parse. `special` ones have their own handler (handlers-resolution.ts,
+ * handlers-value-syntax.ts); `ignore` ones are skipped unparsed and reported with their `reason`.
+ */
 export type KeywordKind = 'flag' | 'multi' | 'int' | 'time' | 'string' | 'command' | 'ignore' | 'special'
 
 /** One keyword: how it parses, which option it sets, and (for multistate) its table and whether ssh -G prints it by that table. */
@@ -31,12 +37,19 @@ export interface KeywordSpec {
   readonly key: string
   readonly table?: Multistate
   readonly printByTable?: boolean
+  /** For `ignore`: why, as reported in the resolver's warnings. */
+  readonly reason?: SshConfigWarningReason
 }
 
 const k = (kind: KeywordKind, key: string, table?: Multistate, printByTable = false): KeywordSpec => ({ kind, key, table, printByTable })
-const IGNORE = k('ignore', '')
+const ignored = (reason: SshConfigWarningReason): KeywordSpec => ({ kind: 'ignore', key: '', reason })
+const IGNORE = ignored('obsolete')
 
-/** Every keyword ssh 9.2 knows, lower-case. */
+/**
+ * Every keyword ssh 9.2 knows, then the newer and vendor ones, lower-case. A newer or vendor
+ * keyword is never fatal: Tag and RefuseConnection are honoured, the rest are skipped without
+ * checking their arguments and reported.
+ */
 export const KEYWORDS: ReadonlyMap<string, KeywordSpec> = new Map<string, KeywordSpec>([
   // Deprecated (silently ignored) and unsupported (logged, ignored) options.
   ...['protocol', 'cipher', 'fallbacktorsh', 'globalknownhostsfile2', 'rhostsauthentication', 'useblacklistedkeys',
@@ -157,4 +170,10 @@ export const KEYWORDS: ReadonlyMap<string, KeywordSpec> = new Map<string, Keywor
   ['enableescapecommandline', k('flag', 'enableescapecommandline')],
   ['protocolkeepalives', k('time', 'serveraliveinterval')],
   ['setuptimeout', k('time', 'serveraliveinterval')],
+  // OpenSSH 9.4 … 10.5 (readconf.c of V_10_5_P1).
+  ['tag', k('string', 'tag')],
+  ['refuseconnection', k('special', 'refuseconnection')],
+  ...['obscurekeystroketiming', 'channeltimeout', 'versionaddendum', 'warnweakcrypto'].map((n) => [n, ignored('newer-openssh')] as const),
+  // Apple's ssh (apple-oss-distributions/OpenSSH: __APPLE_KEYCHAIN__, __APPLE_NOHOSTAUTHPROXY__, __APPLE_NW_CONNECTION__).
+  ...['usekeychain', 'nohostauthenticationforproxycommand', 'applemultipath'].map((n) => [n, ignored('vendor')] as const),
 ])

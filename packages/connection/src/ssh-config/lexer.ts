@@ -8,7 +8,7 @@
  * ssh's for ordinary lines (`User 'bob'`, `IdentityFile ~/a\ b`, `Host a=b`).
  */
 
-import { asciiLower } from './patterns.js'
+import { asciiLower } from '@x/transport'
 
 /** OpenSSH's WHITESPACE set (misc.c): space, tab, CR, LF. */
 const WHITESPACE = ' \t\r\n'

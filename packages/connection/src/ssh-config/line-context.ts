@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '@x/transport'
 import type { OptionState } from './option-state.js'
+import type { SshConfigWarning, SshConfigWarningReason } from './types.js'
 
 /** Everything the resolver knows about the local side, fixed for one resolve call. */
 export interface LocalInfo {
@@ -18,6 +19,8 @@ export interface LocalInfo {
   readonly systemConfigPath: string
   /** Home directory of another local user, for `~user` (undefined when unknown). */
   readonly userHome: (user: string) => string | undefined
+  /** Reports a line that applies but is ignored (the resolver dedupes across passes). */
+  readonly warn: (warning: SshConfigWarning) => void
 }
 
 /** One pass over the config files (ssh.c reads them once, and again for `Match final`). */
@@ -89,4 +92,9 @@ export class ArgReader {
   consume(): void {
     this.index = this.args.length
   }
+}
+
+/** Reports `ctx`'s keyword as ignored for `reason` when its line applies to the host. */
+export function reportIgnored(ctx: LineContext, reason: SshConfigWarningReason): void {
+  if (ctx.active.value && !ctx.flags.neverMatch) ctx.pass.local.warn({ keyword: ctx.keyword, file: ctx.file, line: ctx.line, reason })
 }

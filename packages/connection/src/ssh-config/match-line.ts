@@ -1,17 +1,23 @@
 /**
  * `Match` evaluation as readconf.c `match_cfg_line()` does it in OpenSSH 9.2: criteria are read
  * with `strdelim()`, `all` must stand alone, `canonical`/`final` are true only in the final pass,
- * and `exec` runs a shell command — here only when the caller opted in (allowMatchExec).
+ * and `exec` runs a shell command — here only when the caller opted in (allowMatchExec). From
+ * OpenSSH 9.4+: `tagged` (the Tag option) and the `attribute=value` form of an argument.
+ * `localnetwork`, `version`, `command` and `sessiontype` (OpenSSH 9.4+) are refused: they need
+ * state a library resolve does not have (interfaces, ssh's version, the command line).
  */
 import { accessSync, constants } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { strdelim, type Cursor } from './lexer.js'
 import { lineError, type LineContext } from './line-context.js'
-import { asciiLower, matchHostname, matchPatternList } from './patterns.js'
+import { asciiLower, matchHostname, matchPatternList } from '@x/transport'
 import { clientTokens, expand, ExpansionError } from './tokens.js'
 
 /** How long one `Match exec` command may run before the resolve fails (ssh itself waits forever). */
 export const MATCH_EXEC_TIMEOUT_MS = 10_000
+
+/** Attributes OpenSSH 9.4+ also accepts as `attribute=value` in one word. */
+const EQUALS_FORM = new Set(['host', 'originalhost', 'user', 'localuser', 'localnetwork', 'version', 'tagged', 'command', 'exec'])
 
 /** Evaluates the criteria of a Match line; returns whether the block applies and whether the line was used up. */
 export function evaluateMatch(ctx: LineContext): { matched: boolean; usedUp: boolean } {
@@ -46,14 +52,22 @@ export function evaluateMatch(ctx: LineContext): { matched: boolean; usedUp: boo
       if (ctx.pass.final === negate) result = false
       continue
     }
-    const arg = strdelim(cursor)
-    if (arg === null || arg === '' || arg.startsWith('#')) throw lineError(ctx, `Missing Match criteria for ${attrib}`)
+    const eq = attrib.indexOf('=')
+    const name = eq > 0 && EQUALS_FORM.has(attrib.slice(0, eq)) ? attrib.slice(0, eq) : attrib
+    // The value after `=` keeps its case (only the attribute name is case-insensitive).
+    const raw = name === attrib ? strdelim(cursor) : oattrib.slice(oattrib.indexOf('=') + 1)
+    // tagged (and command) take an empty argument: it matches when no Tag is set.
+    const arg = raw === '' && name === 'tagged' ? '' : raw === '' ? null : raw
+    if (arg === null || arg.startsWith('#')) throw lineError(ctx, `Missing Match criteria for ${name}`)
     let r: boolean
-    if (attrib === 'host') r = matchHostname(host, arg) === 1
-    else if (attrib === 'originalhost') r = matchHostname(ctx.pass.originalHost, arg) === 1
-    else if (attrib === 'user') r = matchPatternList(ruser, arg, false) === 1
-    else if (attrib === 'localuser') r = matchPatternList(local.localUser, arg, false) === 1
-    else if (attrib === 'exec') {
+    if (name === 'tagged') {
+      const tag = opts.str('tag') ?? ''
+      r = tag === '' ? arg === '' : matchPatternList(tag, arg, false) === 1
+    } else if (name === 'host') r = matchHostname(host, arg) === 1
+    else if (name === 'originalhost') r = matchHostname(ctx.pass.originalHost, arg) === 1
+    else if (name === 'user') r = matchPatternList(ruser, arg, false) === 1
+    else if (name === 'localuser') r = matchPatternList(local.localUser, arg, false) === 1
+    else if (name === 'exec') {
       const tokens = clientTokens({
         localHostname: local.localHostname, host, hostArg: ctx.pass.originalHost, port, user: ruser,
         localUser: local.localUser, homeDir: local.homeDir, uid: local.uid, hostKeyAlias: opts.str('hostkeyalias') ?? host,
@@ -64,7 +78,7 @@ export function evaluateMatch(ctx: LineContext): { matched: boolean; usedUp: boo
       if (!result || ctx.flags.neverMatch) continue
       r = runExec(ctx, cmd)
     } else {
-      throw lineError(ctx, `Unsupported Match attribute ${attrib}`)
+      throw lineError(ctx, `Unsupported Match attribute ${name}`)
     }
     if (r === negate) result = false
   }

@@ -5,16 +5,15 @@
  * Synchronous and without network: no DNS, no sockets.
  */
 import os from 'node:os'
-import { ConfigError } from '@x/transport'
+import { asciiLower, ConfigError } from '@x/transport'
 import { finalizeOptions } from './finalize.js'
 import { canonicalAddress, isAddress, looksLikeAddress } from './host-address.js'
 import type { LocalInfo, PassState } from './line-context.js'
 import { OptionState } from './option-state.js'
 import { currentUserInfo, passwdHome } from './passwd.js'
-import { asciiLower } from './patterns.js'
 import { readConfigFile, readConfigText, type ReaderState } from './read-config.js'
 import { expand, ExpansionError } from './tokens.js'
-import type { ResolvedSshConfig, ResolveSshConfigOptions } from './types.js'
+import type { ResolvedSshConfig, ResolveSshConfigOptions, SshConfigWarning } from './types.js'
 
 /** ssh.c's check on a host name from the command line (CVE-2023-51385). */
 function validHostname(s: string): boolean {
@@ -39,6 +38,19 @@ function localInfo(options: ResolveSshConfigOptions): LocalInfo {
     allowMatchExec: options.allowMatchExec === true,
     systemConfigPath: options.systemConfigPath ?? '/etc/ssh/ssh_config',
     userHome: passwdHome,
+    warn: warningSink(options),
+  }
+}
+
+/** Passes each warning on once (a final pass reads the same lines again). */
+function warningSink(options: ResolveSshConfigOptions): (warning: SshConfigWarning) => void {
+  const seen = new Set<string>()
+  return (warning) => {
+    const key = `${warning.file}\0${warning.line}`
+    if (seen.has(key)) return
+    seen.add(key)
+    options.debug?.(`ssh_config: ${warning.file} line ${warning.line}: ignoring ${warning.keyword} (${warning.reason})`)
+    options.onWarning?.(Object.freeze({ ...warning }))
   }
 }
 
@@ -76,7 +88,12 @@ function readAll(state: ReaderState, options: ResolveSshConfigOptions): void {
  * files (FIFO, directory, device; /dev/null reads as empty), files over 1 MiB and NUL bytes are
  * refused; an Include loop fails at once instead of at depth 17.
  *
- * @throws ConfigError with `file` and 1-based `line` for what ssh would refuse, or for the above.
+ * Newer than 9.2: keywords of OpenSSH up to 10.5 and of Apple's ssh are accepted (Tag feeds
+ * `Match tagged`; RefuseConnection refuses as ssh does; the others are ignored and reported
+ * through `onWarning` and `debug`); `Match tagged` and `attribute=value` are understood.
+ *
+ * @throws ConfigError with `file` and 1-based `line` for what ssh would refuse (RefuseConnection
+ *   in a block that applies included), or for the above.
  * @throws RangeError for a port outside 1…65535.
  * @example
  * ```ts
@@ -92,6 +109,9 @@ export function resolveSshConfig(host: string, options: ResolveSshConfigOptions 
   }
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)) {
     throw new RangeError(`port must be an integer in 1…65535, got ${String(options.port)}`)
+  }
+  for (const hook of ['onWarning', 'debug'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${hook} must be a function`)
   }
   const local = localInfo(options)
   const opts = new OptionState()

@@ -4,46 +4,20 @@
  * the caller, key by key, as ssh.c does.
  */
 import { createHash } from 'node:crypto'
+import { ExpansionError, percentExpand } from '@x/gateway'
 
 /** Token letter → replacement. */
 export type TokenMap = Readonly<Record<string, string>>
 
-/** Why an expansion failed; the caller turns it into a ConfigError naming file and line. */
-export class ExpansionError extends Error {
-  override readonly name = 'ExpansionError'
-}
+export { ExpansionError }
 
 /**
  * Expands `%x` tokens (when `tokens` is given) and `${VAR}` (when `env` is given) the way
- * `vdollar_percent_expand()` does; throws ExpansionError for an unknown token, a lone `%` at the
- * end or a malformed or unset variable.
+ * `vdollar_percent_expand()` does (@x/gateway's percentExpand); throws ExpansionError for an
+ * unknown token, a lone `%` at the end or a malformed or unset variable.
  */
 export function expand(s: string, tokens: TokenMap | undefined, env?: NodeJS.ProcessEnv): string {
-  let out = ''
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charAt(i)
-    if (env !== undefined && c === '$' && s.charAt(i + 1) === '{') {
-      const close = s.indexOf('}', i + 2)
-      if (close < 0) throw new ExpansionError(`environment variable '${s.slice(i + 2)}' missing closing '}'`)
-      const name = s.slice(i + 2, close)
-      if (name === '') throw new ExpansionError('zero-length environment variable')
-      const value = env[name]
-      if (value === undefined) throw new ExpansionError(`env var \${${name}} has no value`)
-      out += value
-      i = close
-      continue
-    }
-    if (c !== '%' || tokens === undefined) {
-      out += c
-      continue
-    }
-    const t = s.charAt(++i)
-    if (t === '%') out += '%'
-    else if (t === '') throw new ExpansionError('invalid format: % at end of string')
-    else if (Object.hasOwn(tokens, t)) out += tokens[t]
-    else throw new ExpansionError(`unknown key %${t}`)
-  }
-  return out
+  return percentExpand(s, tokens === undefined ? undefined : (t) => (Object.hasOwn(tokens, t) ? tokens[t] : undefined), env)
 }
 
 /**

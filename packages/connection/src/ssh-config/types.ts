@@ -34,6 +34,32 @@ export interface ResolveSshConfigOptions {
   readonly localHostname?: string
   /** The system-wide file; default `/etc/ssh/ssh_config`. */
   readonly systemConfigPath?: string
+  /**
+   * Receives each config line that applies to the host but is ignored here (see
+   * {@link SshConfigWarning}); `Connection` collects them as `sshConfigWarnings`.
+   */
+  readonly onWarning?: (warning: SshConfigWarning) => void
+  /** Receives one line of text per warning (the same shape as Transport's `debug`). */
+  readonly debug?: (line: string) => void
+}
+
+/**
+ * Why a config line was ignored:
+ * - `newer-openssh`: a keyword of OpenSSH after 9.2 (ObscureKeystrokeTiming, ChannelTimeout,
+ *   VersionAddendum, WarnWeakCrypto) that means nothing to this library;
+ * - `vendor`: a keyword of a vendor's ssh (Apple: UseKeychain, NoHostAuthenticationForProxyCommand,
+ *   AppleMultipath);
+ * - `ignore-unknown`: a keyword no ssh knows, skipped because `IgnoreUnknown` matches it;
+ * - `obsolete`: a keyword OpenSSH itself ignores (deprecated or removed, e.g. UseRoaming).
+ */
+export type SshConfigWarningReason = 'newer-openssh' | 'vendor' | 'ignore-unknown' | 'obsolete'
+
+/** A config line that applies to the host and was ignored: the keyword (lower-case), where, and why. */
+export interface SshConfigWarning {
+  readonly keyword: string
+  readonly file: string
+  readonly line: number
+  readonly reason: SshConfigWarningReason
 }
 
 /**

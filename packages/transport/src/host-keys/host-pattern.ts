@@ -1,15 +1,11 @@
 /**
- * Host matching for known_hosts, as OpenSSH 9.2 does it: `match.c` (patterns) and `hostfile.c`
- * (hashed names, `[host]:port`).
+ * Host matching for known_hosts, as OpenSSH 9.2 does it: `hostfile.c` (hashed names,
+ * `[host]:port`) over `match.c`'s patterns (../match-pattern.ts).
  * @internal
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { decodeBase64Strict } from '../keys/ssh-wire.js'
-
-/** Lower-cases A–Z only, as C's tolower() in OpenSSH does. */
-function asciiLower(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
-}
+import { asciiLower, matchPatternList } from '../match-pattern.js'
 
 /**
  * Returns the name known_hosts stores for a host: `host` for port 22, `[host]:port` otherwise
@@ -26,52 +22,6 @@ export function hostKeyName(hostname: string, port: number): string {
   let host = /^\[[^\]]*\]$/.test(hostname) ? hostname.slice(1, -1) : hostname
   host = asciiLower(host)
   return port === 22 || port === 0 ? host : `[${host}]:${port}`
-}
-
-/** Matches `s` against one pattern with `*` (any run) and `?` (one character); match.c's match_pattern. */
-export function matchPattern(s: string, pattern: string): boolean {
-  // Iterative glob with single-star backtracking: same result as the recursive C, linear memory.
-  let si = 0
-  let pi = 0
-  let starPi = -1
-  let starSi = 0
-  while (si < s.length) {
-    const pc = pattern[pi]
-    if (pc === '*') {
-      starPi = pi++
-      starSi = si
-    } else if (pc !== undefined && (pc === '?' || pc === s[si])) {
-      si++
-      pi++
-    } else if (starPi !== -1) {
-      pi = starPi + 1
-      si = ++starSi
-    } else {
-      return false
-    }
-  }
-  while (pattern[pi] === '*') pi++
-  return pi === pattern.length
-}
-
-/**
- * Matches a lower-cased host name against a comma-separated pattern list (match.c's
- * match_pattern_list with dolower): 1 for a positive match, -1 when a `!negated` pattern matches
- * (which vetoes the whole list), 0 otherwise.
- */
-export function matchPatternList(host: string, list: string): 1 | 0 | -1 {
-  let positive = false
-  for (const raw of list.split(',')) {
-    const negated = raw.startsWith('!')
-    const sub = asciiLower(negated ? raw.slice(1) : raw)
-    // OpenSSH gives up on a list whose sub-pattern does not fit its 1024-byte buffer.
-    if (sub.length >= 1023) return 0
-    if (matchPattern(host, sub)) {
-      if (negated) return -1
-      positive = true
-    }
-  }
-  return positive ? 1 : 0
 }
 
 const HASH_MAGIC = '|1|'
@@ -98,5 +48,6 @@ export function hashHostName(name: string, salt: Buffer = randomBytes(20)): stri
  */
 export function hostFieldMatches(field: string, name: string, salt: Buffer | undefined): boolean {
   if (field.startsWith('|')) return salt !== undefined && hashHostName(name, salt) === field
-  return matchPatternList(name, field) === 1
+  // A known_hosts field is a pattern list matched with lower-cased patterns (hostfile.c).
+  return matchPatternList(name, field, true) === 1
 }

@@ -5,12 +5,12 @@
  */
 import { type AlgorithmFamily, CA_SIGS, CIPHERS, KEX, KEY_TYPES, MACS, validAlgorithmSpec } from './algorithms.js'
 import { forwardEquals, parseForward } from './forward.js'
-import { validDomain } from './jump.js'
+import { validDomain } from '@x/gateway'
 import { YES_NO_ASK_CONFIRM } from './keywords.js'
 import { lineError } from './line-context.js'
 import { a2port, a2tunOne, convtime, TUNID_ANY, TUNID_ERR } from './numbers.js'
-import { asciiLower } from './patterns.js'
-import type { Handler } from './special-core.js'
+import { asciiLower } from '@x/transport'
+import type { Handler } from './handlers-resolution.js'
 
 /** Log level names (log.c; Debian adds SILENT first, so ssh -G prints QUIET as SILENT). */
 export const LOG_LEVELS: readonly (readonly [string, number])[] = [
@@ -250,7 +250,7 @@ const gssKex: Handler = (ctx, args) => {
 }
 
 /** Handlers of the keywords above, by option name. */
-export const MORE_HANDLERS: Readonly<Record<string, Handler>> = {
+export const VALUE_SYNTAX_HANDLERS: Readonly<Record<string, Handler>> = {
   localforward: forward('local'), remoteforward: forward('remote'), dynamicforward: forward('dynamic'),
   ciphers: algorithms('ciphers', CIPHERS, 'SSH2 cipher spec'),
   macs: algorithms('macs', MACS, 'SSH2 MAC spec'),

@@ -1,13 +1,13 @@
 /**
  * Handlers for the keywords that shape resolution: Host, Match, Include, Port, User paths,
  * ProxyCommand/ProxyJump, identities, known_hosts files, SendEnv/SetEnv, agent paths and
- * RekeyLimit (readconf.c `process_config_line_depth()`, OpenSSH 9.2).
+ * RekeyLimit, and OpenSSH 10's RefuseConnection (readconf.c `process_config_line_depth()`).
  */
 import { type ArgReader, lineError, type LineContext } from './line-context.js'
 import { evaluateMatch } from './match-line.js'
 import { parseJump } from './jump.js'
 import { a2port, convtime, scanScaled } from './numbers.js'
-import { matchPattern } from './patterns.js'
+import { matchPattern } from '@x/transport'
 import { expand, ExpansionError } from './tokens.js'
 
 /** A keyword handler: reads its arguments from `args` and updates the options when the line is active. */
@@ -187,12 +187,19 @@ const rekeyLimit: Handler = (ctx, args) => {
   if (ctx.active.value && opts.rekeyInterval === undefined) opts.rekeyInterval = secs
 }
 
+/** OpenSSH 10.1+: in a block that applies, ssh stops reading and refuses with the (first) argument. */
+const refuseConnection: Handler = (ctx, args) => {
+  const arg = need(ctx, args.next())
+  if (ctx.active.value && !ctx.flags.neverMatch) throw lineError(ctx, `RefuseConnection: ${arg}`)
+}
+
 /** Handlers of the keywords above, by option name. */
-export const CORE_HANDLERS: Readonly<Record<string, Handler>> = {
+export const RESOLUTION_HANDLERS: Readonly<Record<string, Handler>> = {
   host, match, include, port, proxycommand: proxyCommand, proxyjump: proxyJump,
   identityfile: identityList('identityFiles', 'identity'),
   certificatefile: identityList('certificateFiles', 'certificate'),
   userknownhostsfile: hostfiles('userHostfiles'),
   globalknownhostsfile: hostfiles('systemHostfiles'),
   sendenv: sendEnv, setenv: setEnv, identityagent: identityAgent, forwardagent: forwardAgent, rekeylimit: rekeyLimit,
+  refuseconnection: refuseConnection,
 }
