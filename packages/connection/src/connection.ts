@@ -20,7 +20,7 @@ import { put } from './transfer/put.js'
 import type { GetDestination, GetOptions, PutOptions, PutSource, TransferResult } from './transfer/types.js'
 import { configFlag, configNumber, configString } from './config-values.js'
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection-options.js'
-import { hostKeyVerifierFor } from './host-key-policy.js'
+import { describeHostKeyPolicy, hostKeyVerifierFor, loggingVerifier } from './host-key-policy.js'
 import { parseHostSpec } from './host-spec.js'
 import { collectRun, type Result, type RunOptions } from './run.js'
 import { withConnectTimeout } from './connect-timeout.js'
@@ -73,6 +73,8 @@ export class Connection {
   readonly #resources = new Set<{ close(): Promise<void> }>()
   readonly #route: GatewayRoute<Connection>
   #proxyCommand: ProxyCommandSocket | undefined
+  /** The `debug` option with this hop's prefix; undefined when not asked for. */
+  readonly #debug: ((line: string) => void) | undefined
 
   /**
    * Resolves `host` ('user@host:port', '[v6]:port', an ssh_config alias) against ssh_config;
@@ -103,6 +105,9 @@ export class Connection {
       if (user !== undefined) checkUserForCommand(user)
     }
     this.#limiter = new SessionLimiter(this.#options.maxSessions)
+    const debug = this.#options.debug
+    const prefix = `[${this.user}@${formatHost(this.host)}:${this.port}] `
+    this.#debug = debug ? (line) => debug(prefix + line) : undefined
   }
 
   /** Whether an authenticated transport is up. */
@@ -315,9 +320,13 @@ export class Connection {
     const cfg = this.sshConfig
     const configuredTimeout = configNumber(cfg, 'connecttimeout')
     const connectMs = this.#options.connectTimeoutMs ?? (configuredTimeout !== undefined ? configuredTimeout * 1000 : 20_000)
+    const debug = this.#debug
+    if (debug) this.#explain(debug)
     const sock = await this.#openStream(signal, connectMs)
+    const verifier = hostKeyVerifierFor(cfg, this.#options.hostKeys ?? {})
     const t = new Transport(sock ?? { host: this.hostname, port: this.port }, {
-      hostKeyVerifier: hostKeyVerifierFor(cfg, this.#options.hostKeys ?? {}),
+      hostKeyVerifier: debug ? loggingVerifier(verifier, debug) : verifier,
+      ...(debug ? { debug } : {}),
       hostname: configString(cfg, 'hostkeyalias') ?? this.hostname,
       port: this.port,
       keepalive: this.#keepalive(),
@@ -335,7 +344,7 @@ export class Connection {
     })
     try {
       await t.startClient({ signal })
-      await authenticate({ transport: t, username: this.user, target: `${this.hostname}:${this.port}`, config: cfg, auth: this.#options.auth ?? {}, signal })
+      await authenticate({ transport: t, username: this.user, target: `${this.hostname}:${this.port}`, config: cfg, auth: this.#options.auth ?? {}, signal, debug })
     } catch (err) {
       t.destroy()
       throw err
@@ -373,6 +382,24 @@ export class Connection {
         return sock
       }
     }
+  }
+
+  /** Tells `debug` which config, route and host-key policy this open uses (never a secret). */
+  #explain(debug: (line: string) => void): void {
+    debug(`config: ${describeConfigSource(this.#options.config)}; resolved to ${this.user}@${this.hostname}:${this.port}`)
+    const route = this.#route
+    switch (route.kind) {
+      case 'direct':
+        debug(`route: direct TCP to ${this.hostname}:${this.port}`)
+        break
+      case 'jump':
+        debug(`route: through the gateway ${route.via.user}@${formatHost(route.via.host)}:${route.via.port} (${route.source})`)
+        break
+      case 'proxy-command':
+        debug(`route: ProxyCommand (${route.source}): ${route.command}`)
+        break
+    }
+    debug(`host keys: ${describeHostKeyPolicy(this.sshConfig, this.#options.hostKeys ?? {})}, checked as ${configString(this.sshConfig, 'hostkeyalias') ?? this.hostname}:${this.port}`)
   }
 
   /** ForwardAgent: the option, else ssh_config (yes, or a socket path / $VARIABLE). */
@@ -415,8 +442,24 @@ function hopOptions(options: ResolvedConnectionOptions): ConnectionOptions {
     ...(options.hostKeys !== undefined ? { hostKeys: options.hostKeys } : {}),
     ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
     ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
+    ...(options.debug !== undefined ? { debug: options.debug } : {}),
     auth,
   }
+}
+
+/** Writes a host for a `user@host:port` label (IPv6 in brackets). */
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+
+/** Names the ssh_config source for debug lines. */
+function describeConfigSource(source: ResolvedConnectionOptions['config']): string {
+  if (source === undefined) return '~/.ssh/config and /etc/ssh/ssh_config (the defaults)'
+  if (source === false) return 'none (config: false)'
+  if (typeof source === 'string') return source
+  if (Array.isArray(source)) return source.join(', ')
+  const text = source as { readonly path?: string }
+  return `text given in options${text.path === undefined ? '' : ` (as ${text.path})`}`
 }
 
 /** ForwardAgent may name an environment variable (`$SSH_AUTH_SOCK`) instead of a path. */
