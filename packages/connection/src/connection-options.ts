@@ -9,7 +9,12 @@ export type PassphraseCallback = (keyPath: string) => string | Promise<string>
 export interface ConnectionAuthOptions {
   /** Tried after keys (password, or keyboard-interactive answered with it). */
   readonly password?: string
-  /** Keys tried first, before the agent and ssh_config's IdentityFile. Paths, key text or loaded keys. */
+  /**
+   * Keys tried first, before the agent and ssh_config's IdentityFile. Paths, key text or loaded
+   * keys. A key listed here that cannot be used (unreadable, encrypted with no passphrase, wrong
+   * passphrase) raises KeyError; IdentityFile and default keys are skipped instead and listed in
+   * `AuthenticationError.skippedKeys` (docs/authentication.md "Keys that cannot be used").
+   */
   readonly privateKeys?: ReadonlyArray<PrivateKey | string | Buffer>
   /** Passphrase for encrypted keys, or a callback asked per key file. */
   readonly passphrase?: string | PassphraseCallback

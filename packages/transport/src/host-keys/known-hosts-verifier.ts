@@ -81,7 +81,10 @@ function checkOptions(options: KnownHostsOptions): { files: string[]; acceptNew:
  * @throws RangeError / TypeError for bad options (when called).
  * The verifier rejects with:
  * - {@link HostKeyError} `reason: 'unknown'` for an unknown key under 'strict' (or a
- *   `@cert-authority` host), or when a known_hosts file exists but cannot be read;
+ *   `@cert-authority` host), or when a known_hosts file exists but cannot be read; its message
+ *   names the files read and the ways to trust the key (accept-new, ssh-keyscan, fixedHostKey
+ *   with the fingerprint);
+ * - every HostKeyError it raises carries `knownHostsFiles`, the files read;
  * - {@link HostKeyError} `reason: 'mismatch'` with `expected` fingerprints when another key is known;
  * - {@link HostKeyError} `reason: 'revoked'` for a `@revoked` key;
  * - the `fs` error when 'accept-new' cannot write the file.
