@@ -117,6 +117,10 @@ describe('keys that cannot be used', () => {
     ].join('\n'),
   })
 
+  it('refuses a debug option that is not a function with TypeError', () => {
+    expect(() => new Connection('target', { config: false, debug: 'yes' as unknown as (line: string) => void })).toThrow(TypeError)
+  })
+
   it('raises KeyError passphrase for a listed encrypted key when no passphrase is given (path and text)', async () => {
     const key = pubkey.clientKeys.ed25519Encrypted
     for (const source of [key.privatePath, key.privateText]) {
@@ -134,8 +138,11 @@ describe('keys that cannot be used', () => {
     await using ok = new Connection('target', { config: identityConfig(password, files), auth: { agent: false, password: password.password } })
     expect((await ok.run('whoami')).stdout.trim()).toBe(password.user)
     // Key-only server: nothing left, and the error says which keys were passed over and why.
-    const c = new Connection('target', { config: identityConfig(pubkey, files), auth: { agent: false } })
+    const lines: string[] = []
+    const c = new Connection('target', { config: identityConfig(pubkey, files), auth: { agent: false }, debug: (line) => lines.push(line) })
     const err = await c.open().catch((e: unknown) => e)
+    // Told when it happens too, each key on a line of its own.
+    for (const file of files) expect(lines.some((l) => l.includes('] auth: skipped ') && l.includes(file)), file).toBe(true)
     expect(err).toBeInstanceOf(AuthenticationError)
     expect((err as AuthenticationError).skippedKeys).toEqual([
       { source: '/nonexistent/id_missing', origin: 'identity-file', reason: 'missing' },
