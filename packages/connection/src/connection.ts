@@ -20,6 +20,7 @@ import { put } from './transfer/put.js'
 import type { GetDestination, GetOptions, PutOptions, PutSource, TransferResult } from './transfer/types.js'
 import { configFlag, configNumber, configString } from './config-values.js'
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection-options.js'
+import { describeConfigSource, describeRoute, formatHost } from './debug-lines.js'
 import { describeHostKeyPolicy, hostKeyVerifierFor, loggingVerifier } from './host-key-policy.js'
 import { parseHostSpec } from './host-spec.js'
 import { collectRun, type Result, type RunOptions } from './run.js'
@@ -386,20 +387,10 @@ export class Connection {
 
   /** Tells `debug` which config, route and host-key policy this open uses (never a secret). */
   #explain(debug: (line: string) => void): void {
+    const cfg = this.sshConfig
     debug(`config: ${describeConfigSource(this.#options.config)}; resolved to ${this.user}@${this.hostname}:${this.port}`)
-    const route = this.#route
-    switch (route.kind) {
-      case 'direct':
-        debug(`route: direct TCP to ${this.hostname}:${this.port}`)
-        break
-      case 'jump':
-        debug(`route: through the gateway ${route.via.user}@${formatHost(route.via.host)}:${route.via.port} (${route.source})`)
-        break
-      case 'proxy-command':
-        debug(`route: ProxyCommand (${route.source}): ${route.command}`)
-        break
-    }
-    debug(`host keys: ${describeHostKeyPolicy(this.sshConfig, this.#options.hostKeys ?? {})}, checked as ${configString(this.sshConfig, 'hostkeyalias') ?? this.hostname}:${this.port}`)
+    debug(`route: ${describeRoute(this.#route, this.hostname, this.port)}`)
+    debug(`host keys: ${describeHostKeyPolicy(cfg, this.#options.hostKeys ?? {})}, checked as ${configString(cfg, 'hostkeyalias') ?? this.hostname}:${this.port}`)
   }
 
   /** ForwardAgent: the option, else ssh_config (yes, or a socket path / $VARIABLE). */
@@ -445,21 +436,6 @@ function hopOptions(options: ResolvedConnectionOptions): ConnectionOptions {
     ...(options.debug !== undefined ? { debug: options.debug } : {}),
     auth,
   }
-}
-
-/** Writes a host for a `user@host:port` label (IPv6 in brackets). */
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host
-}
-
-/** Names the ssh_config source for debug lines. */
-function describeConfigSource(source: ResolvedConnectionOptions['config']): string {
-  if (source === undefined) return '~/.ssh/config and /etc/ssh/ssh_config (the defaults)'
-  if (source === false) return 'none (config: false)'
-  if (typeof source === 'string') return source
-  if (Array.isArray(source)) return source.join(', ')
-  const text = source as { readonly path?: string }
-  return `text given in options${text.path === undefined ? '' : ` (as ${text.path})`}`
 }
 
 /** ForwardAgent may name an environment variable (`$SSH_AUTH_SOCK`) instead of a path. */
