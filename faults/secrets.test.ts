@@ -7,8 +7,9 @@
  * passphrase, a passphrase-protected key the server refuses, keyboard-interactive rejected,
  * sudo refused (with and without a pty), the connection lost mid-auth, and an auth timeout.
  *
- * Connection has no debug option; the debug log the library offers is Transport's `debug`, which
- * the last case captures against real sshd.
+ * The debug logs searched: Transport's `debug` against real sshd, and Connection's `debug` over a
+ * gateway chain (a passphrase-protected key on the bastion, password, keyboard-interactive and
+ * sudo on the targets), where the real password and passphrase that succeed are searched too.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -269,6 +270,70 @@ describe('secrets never leak across forced failures', () => {
     expect(debug.length).toBeGreaterThan(0)
     expectNoCanary({}, debug.map((text, i) => ({ where: `debug[${i}]`, text })))
     recordFigure({ case: 'secrets under failure', measure: 'debug lines searched', value: debug.length, unit: 'lines' })
+    expect((await probe.check()).problems).toEqual([])
+  })
+
+  it("Connection's debug lines over a gateway chain hold no secret: passphrase key on the bastion, password, keyboard-interactive and sudo on the targets", async () => {
+    const probe = leakProbe()
+    const keyThenPassword = await startSshd({ auth: 'publickey,password' })
+    const lines: string[] = []
+    try {
+      const key = keySshd.clientKeys.ed25519Encrypted
+      // The secrets that succeed are searched for too: the account's password and the key's passphrase.
+      const secrets = [...CANARIES, keySshd.password, key.passphrase!]
+      const entry = (alias: string, server: SshdHandle): string[] =>
+        [`Host ${alias}`, `  HostName ${server.host}`, `  Port ${server.port}`, `  UserKnownHostsFile ${server.knownHostsFile}`]
+      const text = [
+        ...entry('bastion', keySshd),
+        ...entry('key-and-password', keyThenPassword),
+        '  ProxyJump bastion',
+        ...entry('ki', kiSshd),
+        '  ProxyJump bastion',
+        'Host *',
+        `  User ${keySshd.user}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking yes',
+        '',
+      ].join('\n')
+      const auth: ConnectionAuthOptions = { privateKeys: [key.privatePath], passphrase: key.passphrase!, agent: false, lookForKeys: false }
+      const debug = (line: string): void => void lines.push(line)
+      let kiAsked = 0
+      {
+        // Key (the bastion's too, through the hop) then the password; sudo with the right and a wrong password.
+        await using c = new Connection('key-and-password', { config: { text }, debug, auth: { ...auth, password: keySshd.password } })
+        expect((await c.sudo('whoami', { password: keySshd.password })).stdout).toContain('root')
+        expect(await failure(c.sudo('true', { password: SUDO_PASSWORD }))).toBeInstanceOf(AuthenticationError)
+      }
+      {
+        // Keyboard-interactive (PAM) answered with the right password.
+        await using c = new Connection('ki', {
+          config: { text },
+          debug,
+          auth: { ...auth, interactive: (_t, _i, prompts) => (kiAsked++, prompts.map(() => keySshd.password)) },
+        })
+        expect((await c.run('true')).ok).toBe(true)
+      }
+      expect(kiAsked).toBeGreaterThan(0)
+      // A wrong (canary) password after the key: AuthenticationError, itself free of secrets.
+      const wrong = new Connection('key-and-password', { config: { text }, debug, auth: { ...auth, password: PASSWORD } })
+      await expectCleanFailure(wrong, AuthenticationError)
+      // The lines arrived, from both hops of each chain: the Transport's trace and the Connection's own.
+      for (const hop of ['bastion', 'key-and-password', 'ki']) {
+        const mine = lines.filter((l) => l.startsWith(`[${keySshd.user}@${hop}:`))
+        expect(mine.some((l) => l.includes('] Outbound: ')), hop).toBe(true)
+        expect(mine.some((l) => l.includes('] auth: authenticated ')), hop).toBe(true)
+      }
+      expect(lines.some((l) => l.includes('] auth: trying password'))).toBe(true)
+      expect(lines.some((l) => l.includes('] auth: trying keyboard-interactive'))).toBe(true)
+      const texts = lines.map((text, i) => ({ where: `connection debug[${i}]`, text }))
+      checked += texts.length
+      const shown = leaks(texts, secrets)
+      found += shown.length
+      expect(shown).toEqual([])
+      recordFigure({ case: 'secrets under failure', measure: 'Connection debug lines searched (gateway chain)', value: lines.length, unit: 'lines' })
+    } finally {
+      await keyThenPassword.close()
+    }
     expect((await probe.check()).problems).toEqual([])
   })
 })

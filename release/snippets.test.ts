@@ -128,6 +128,17 @@ describe('docs/authentication.md', () => {
     expect(await auth.pinnedKey(target(), key(), ed25519.publicLine)).toMatch(/^SHA256:/)
   })
 
+  it('pinned-fingerprint accepts the host key whose fingerprint ssh-keygen -lf printed', async () => {
+    const ed25519 = sshd.hostKeys.find((k) => k.publicLine.startsWith('ssh-ed25519 '))!
+    expect(await auth.pinnedFingerprint(target(), key(), ed25519.fingerprint)).toBe(ed25519.fingerprint)
+  })
+
+  it('debug collects Transport and Connection lines prefixed with the host', async () => {
+    const lines = await auth.debugLines(target(), key(), sshd.knownHostsFile)
+    expect(lines.some((l) => / auth: authenticated as /.test(l))).toBe(true)
+    expect(lines.some((l) => / Outbound: /.test(l))).toBe(true)
+  })
+
   it('host-key-error reports an unknown key with its fingerprint', async () => {
     expect(await auth.unknownHost(target(), key(), emptyKnownHosts)).toMatch(/^unknown SHA256:/)
   })

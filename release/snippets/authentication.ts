@@ -64,6 +64,32 @@ export async function pinnedKey(host: string, keyPath: string, hostKeyLine: stri
   return c.transport?.remoteServerKey?.fingerprint
 }
 
+/** Pins one host key by its SHA256 fingerprint. */
+export async function pinnedFingerprint(host: string, keyPath: string, fingerprint: string): Promise<string | undefined> {
+  // #region pinned-fingerprint
+  await using c = new Connection(host, {
+    auth: { privateKeys: [keyPath] },
+    hostKeys: { policy: fixedHostKey(fingerprint) }, // 'SHA256:…', as ssh-keygen -lf prints it
+  })
+  await c.open()
+  // #endregion pinned-fingerprint
+  return c.transport?.remoteServerKey?.fingerprint
+}
+
+/** Collects the debug lines of one open, as `ssh -v` would print them. */
+export async function debugLines(host: string, keyPath: string, knownHostsFile: string): Promise<string[]> {
+  // #region debug
+  const lines: string[] = []
+  await using c = new Connection(host, {
+    auth: { privateKeys: [keyPath] },
+    hostKeys: { knownHostsFiles: [knownHostsFile] },
+    debug: (line) => lines.push(line), // '[deploy@web1:22] auth: trying publickey (…)'
+  })
+  await c.open()
+  // #endregion debug
+  return lines
+}
+
 /** Tells an unknown host key from a changed one. */
 export async function unknownHost(host: string, keyPath: string, emptyKnownHostsFile: string): Promise<string> {
   // #region host-key-error

@@ -5,16 +5,16 @@
  * the end and skipping methods the server does not allow.
  * @internal
  */
-import { existsSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import {
   AuthenticationError,
   ConnectionLostError,
-  KeyError,
-  loadPrivateKey,
   type InteractiveHandler,
   type PrivateKey,
+  type SkippedKey,
   type Transport,
 } from '@x/transport'
+import { identityOrigin, isSkipped, loadKeyFrom, type KeyOrigin } from './auth-keys.js'
 import { configFlag, configString } from './config-values.js'
 import type { ConnectionAuthOptions } from './connection-options.js'
 import { expandSshConfigPaths, type ResolvedSshConfig } from './ssh-config/index.js'
@@ -27,6 +27,8 @@ export interface AuthPolicyInput {
   readonly config: ResolvedSshConfig
   readonly auth: ConnectionAuthOptions
   readonly signal?: AbortSignal | undefined
+  /** Receives the policy's decisions (methods tried, keys skipped); never a secret. */
+  readonly debug?: ((line: string) => void) | undefined
 }
 
 type Step = () => Promise<string[]>
@@ -34,7 +36,9 @@ type Step = () => Promise<string[]>
 /** Runs the policy; resolves once authenticated. @throws AuthenticationError, KeyError. */
 export async function authenticate(input: AuthPolicyInput): Promise<void> {
   const { transport: t, username, config, auth, signal } = input
+  const log = input.debug ?? ((): void => {})
   const tried: string[] = []
+  const skippedKeys: SkippedKey[] = []
   let allowed: string[] = []
   let cause: unknown
 
@@ -42,42 +46,63 @@ export async function authenticate(input: AuthPolicyInput): Promise<void> {
   const attempt = async (method: string, label: string, step: Step): Promise<boolean> => {
     if (!allowed.includes(method)) return false
     tried.push(label)
+    log(`auth: trying ${label}`)
     try {
       const next = await step()
-      if (next.length === 0) return true
+      if (next.length === 0) {
+        log(`auth: authenticated as ${username} with ${label}`)
+        return true
+      }
       allowed = next
+      log(`auth: ${label} accepted (partial success); the server wants ${allowed.join(',')}`)
     } catch (err) {
       if (!(err instanceof AuthenticationError)) throw err
       cause = err
       if (err.allowedTypes.length > 0) allowed = [...err.allowedTypes]
+      log(`auth: ${label} refused; the server allows ${allowed.join(',') || 'nothing more'}`)
     }
     return false
+  }
+
+  const seen = new Set<string>()
+  /** Loads and offers one key; true when authentication completed. */
+  const offerKey = async (source: PrivateKey | string | Buffer, origin: KeyOrigin, describe: (key: PrivateKey) => string): Promise<boolean> => {
+    const loaded = await loadKeyFrom(source, origin, auth)
+    if (loaded === undefined) {
+      log(`auth: no default key ${String(source)}`)
+      return false
+    }
+    if (isSkipped(loaded)) {
+      skippedKeys.push(loaded)
+      log(`auth: skipped ${loaded.source} (${loaded.origin === 'default' ? 'default key' : 'IdentityFile'}): ${SKIP_WHY[loaded.reason]}`)
+      return false
+    }
+    if (seen.has(loaded.publicKey.fingerprint)) return false
+    seen.add(loaded.publicKey.fingerprint)
+    return attempt('publickey', `publickey (${describe(loaded)})`, () => t.authPublicKey(username, loaded, { signal }))
   }
 
   try {
     tried.push('none')
     try {
-      if ((await t.authNone(username, { signal })).length === 0) return
+      if ((await t.authNone(username, { signal })).length === 0) {
+        log(`auth: authenticated as ${username} with none`)
+        return
+      }
     } catch (err) {
       if (!(err instanceof AuthenticationError)) throw err
       allowed = [...err.allowedTypes]
     }
-    const seen = new Set<string>()
+    log(`auth: the server allows ${allowed.join(',') || 'nothing'} for ${username}`)
     for (const source of auth.privateKeys ?? []) {
-      const key = await loadKey(source, auth)
-      if (!key || seen.has(key.publicKey.fingerprint)) continue
-      seen.add(key.publicKey.fingerprint)
-      if (await attempt('publickey', `publickey (${describeKey(source, key)})`, () => t.authPublicKey(username, key, { signal }))) return
+      if (await offerKey(source, 'listed', (key) => describeKey(source, key))) return
     }
     const agentPath = agentPathFor(config, auth)
     if (agentPath && (await attempt('publickey', 'publickey (agent)', () => t.authAgent(username, agentPath, { signal })))) return
     if (auth.lookForKeys !== false) {
+      const origin = identityOrigin(config)
       for (const path of expandSshConfigPaths(config, 'identityfile')) {
-        if (!isRegularFile(path)) continue
-        const key = await loadKey(path, auth)
-        if (!key || seen.has(key.publicKey.fingerprint)) continue
-        seen.add(key.publicKey.fingerprint)
-        if (await attempt('publickey', `publickey (${path})`, () => t.authPublicKey(username, key, { signal }))) return
+        if (await offerKey(path, origin, () => path)) return
       }
     }
     const password = auth.password
@@ -91,13 +116,24 @@ export async function authenticate(input: AuthPolicyInput): Promise<void> {
       username,
       triedMethods: tried,
       allowedTypes: allowed,
+      skippedKeys,
     }, { cause: err })
   }
+  const skippedText = skippedKeys.length === 0 ? '' : `; skipped keys: ${skippedKeys.map((k) => `${k.source} (${k.reason})`).join(', ')}`
   throw new AuthenticationError(
-    `cannot authenticate ${username}@${input.target}: tried ${tried.join(', ')}; the server allows ${allowed.join(', ') || 'nothing more'}`,
-    { username, triedMethods: tried, allowedTypes: allowed },
+    `cannot authenticate ${username}@${input.target}: tried ${tried.join(', ')}; the server allows ${allowed.join(', ') || 'nothing more'}${skippedText}`,
+    { username, triedMethods: tried, allowedTypes: allowed, skippedKeys },
     { cause },
   )
+}
+
+/** Why a key was skipped, for debug lines. */
+const SKIP_WHY: Record<SkippedKey['reason'], string> = {
+  missing: 'no such file',
+  passphrase: 'encrypted, and no (or a wrong) passphrase was given',
+  unreadable: 'cannot be read',
+  unsupported: 'unsupported key type or format',
+  invalid: 'not a valid private key',
 }
 
 /** The agent used for authentication: none with IdentitiesOnly (the agent may hold any key). */
@@ -113,32 +149,6 @@ export function agentSocket(config: ResolvedSshConfig, auth: ConnectionAuthOptio
   const configured = configString(config, 'identityagent')
   const path = configured === undefined || configured === 'SSH_AUTH_SOCK' ? process.env['SSH_AUTH_SOCK'] : configured
   return path && existsSync(path) ? path : undefined
-}
-
-function isRegularFile(path: string): boolean {
-  try {
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
-}
-
-/**
- * Loads a key, asking for a passphrase only when the key is encrypted. Returns undefined for an
- * encrypted key when no passphrase is available (ssh in BatchMode skips it too).
- * @throws KeyError when a given passphrase is wrong or the key is unreadable.
- */
-async function loadKey(source: PrivateKey | string | Buffer, auth: ConnectionAuthOptions): Promise<PrivateKey | undefined> {
-  if (typeof source === 'object' && !Buffer.isBuffer(source)) return source
-  try {
-    return await loadPrivateKey(source)
-  } catch (err) {
-    if (!(err instanceof KeyError) || err.reason !== 'passphrase') throw err
-  }
-  const label = typeof source === 'string' && !source.includes('\n') ? source : 'key'
-  const passphrase = typeof auth.passphrase === 'function' ? await auth.passphrase(label) : auth.passphrase
-  if (passphrase === undefined) return undefined
-  return loadPrivateKey(source, { passphrase })
 }
 
 function describeKey(source: PrivateKey | string | Buffer, key: PrivateKey): string {

@@ -9,7 +9,12 @@ export type PassphraseCallback = (keyPath: string) => string | Promise<string>
 export interface ConnectionAuthOptions {
   /** Tried after keys (password, or keyboard-interactive answered with it). */
   readonly password?: string
-  /** Keys tried first, before the agent and ssh_config's IdentityFile. Paths, key text or loaded keys. */
+  /**
+   * Keys tried first, before the agent and ssh_config's IdentityFile. Paths, key text or loaded
+   * keys. A key listed here that cannot be used (unreadable, encrypted with no passphrase, wrong
+   * passphrase) raises KeyError; IdentityFile and default keys are skipped instead and listed in
+   * `AuthenticationError.skippedKeys` (docs/authentication.md "Keys that cannot be used").
+   */
   readonly privateKeys?: ReadonlyArray<PrivateKey | string | Buffer>
   /** Passphrase for encrypted keys, or a callback asked per key file. */
   readonly passphrase?: string | PassphraseCallback
@@ -68,6 +73,15 @@ export interface ConnectionOptions {
   readonly proxyJump?: string
   /** Per-phase limits passed to the Transport (auth, channel). */
   readonly timeouts?: { readonly authMs?: number; readonly channelMs?: number }
+  /**
+   * Receives debug lines, as `ssh -v` prints them: every hop's Transport trace and this
+   * Connection's decisions (config read, gateway route, host-key policy and verdict, keys tried
+   * and skipped), each line prefixed with its hop, `[user@host:port] `. Hops built from
+   * proxyJump or ssh_config's ProxyJump inherit it; a Connection passed as `gateway` keeps its
+   * own. Never receives a secret. ssh_config's LogLevel does not turn it on (see
+   * docs/authentication.md "Debug lines").
+   */
+  readonly debug?: ((line: string) => void) | undefined
 }
 
 /** Options after validation. @internal */
@@ -96,6 +110,7 @@ export function resolveConnectionOptions(options: ConnectionOptions = {}): Resol
   if (options.forwardAgent !== undefined && typeof options.forwardAgent !== 'boolean' && (typeof options.forwardAgent !== 'string' || options.forwardAgent === '')) {
     throw new TypeError('forwardAgent must be a boolean or an agent socket path')
   }
+  if (options.debug !== undefined && typeof options.debug !== 'function') throw new TypeError('debug must be a function')
   const maxSessions = options.maxSessions ?? 10
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new RangeError('maxSessions must be an integer ≥ 1')
   const auth = options.auth ?? {}

@@ -21,7 +21,8 @@ import { put } from './transfer/put.js'
 import type { GetDestination, GetOptions, PutOptions, PutSource, TransferResult } from './transfer/types.js'
 import { configFlag, configNumber, configString } from './config-values.js'
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection-options.js'
-import { hostKeyVerifierFor } from './host-key-policy.js'
+import { describeConfigSource, describeRoute, formatHost } from './debug-lines.js'
+import { describeHostKeyPolicy, hostKeyVerifierFor, loggingVerifier } from './host-key-policy.js'
 import { parseHostSpec } from './host-spec.js'
 import { collectRun, type Result, type RunOptions } from './run.js'
 import { withConnectTimeout } from './connect-timeout.js'
@@ -82,6 +83,8 @@ export class Connection {
   readonly #resources = new Set<{ close(): Promise<void> }>()
   readonly #route: GatewayRoute<Connection>
   #proxyCommand: ProxyCommandSocket | undefined
+  /** The `debug` option with this hop's prefix; undefined when not asked for. */
+  readonly #debug: ((line: string) => void) | undefined
 
   /**
    * Resolves `host` ('user@host:port', '[v6]:port', an ssh_config alias) against ssh_config;
@@ -115,6 +118,9 @@ export class Connection {
       if (user !== undefined) checkUserForCommand(user)
     }
     this.#limiter = new SessionLimiter(this.#options.maxSessions)
+    const debug = this.#options.debug
+    const prefix = `[${this.user}@${formatHost(this.host)}:${this.port}] `
+    this.#debug = debug ? (line) => debug(prefix + line) : undefined
   }
 
   /** Whether an authenticated transport is up. */
@@ -355,9 +361,13 @@ export class Connection {
     const cfg = this.sshConfig
     const configuredTimeout = configNumber(cfg, 'connecttimeout')
     const connectMs = this.#options.connectTimeoutMs ?? (configuredTimeout !== undefined ? configuredTimeout * 1000 : 20_000)
+    const debug = this.#debug
+    if (debug) this.#explain(debug)
     const sock = await this.#openStream(signal, connectMs)
+    const verifier = hostKeyVerifierFor(cfg, this.#options.hostKeys ?? {})
     const t = new Transport(sock ?? { host: this.hostname, port: this.port }, {
-      hostKeyVerifier: hostKeyVerifierFor(cfg, this.#options.hostKeys ?? {}),
+      hostKeyVerifier: debug ? loggingVerifier(verifier, debug) : verifier,
+      ...(debug ? { debug } : {}),
       hostname: configString(cfg, 'hostkeyalias') ?? this.hostname,
       port: this.port,
       keepalive: this.#keepalive(),
@@ -375,7 +385,7 @@ export class Connection {
     })
     try {
       await t.startClient({ signal })
-      await authenticate({ transport: t, username: this.user, target: `${this.hostname}:${this.port}`, config: cfg, auth: this.#options.auth ?? {}, signal })
+      await authenticate({ transport: t, username: this.user, target: `${this.hostname}:${this.port}`, config: cfg, auth: this.#options.auth ?? {}, signal, debug })
     } catch (err) {
       t.destroy()
       throw err
@@ -418,6 +428,14 @@ export class Connection {
     }
   }
 
+  /** Tells `debug` which config, route and host-key policy this open uses (never a secret). */
+  #explain(debug: (line: string) => void): void {
+    const cfg = this.sshConfig
+    debug(`config: ${describeConfigSource(this.#options.config)}; resolved to ${this.user}@${this.hostname}:${this.port}`)
+    debug(`route: ${describeRoute(this.#route, this.hostname, this.port)}`)
+    debug(`host keys: ${describeHostKeyPolicy(cfg, this.#options.hostKeys ?? {})}, checked as ${configString(cfg, 'hostkeyalias') ?? this.hostname}:${this.port}`)
+  }
+
   /** ForwardAgent: the option, else ssh_config (yes, or a socket path / $VARIABLE). */
   #agentForwarding(): { agentForwarding?: string } {
     const option = this.#options.forwardAgent
@@ -458,6 +476,7 @@ function hopOptions(options: ResolvedConnectionOptions): ConnectionOptions {
     ...(options.hostKeys !== undefined ? { hostKeys: options.hostKeys } : {}),
     ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
     ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
+    ...(options.debug !== undefined ? { debug: options.debug } : {}),
     auth,
   }
 }

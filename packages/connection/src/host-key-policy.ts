@@ -5,7 +5,7 @@
  * @internal
  */
 import { homedir } from 'node:os'
-import { ConfigError, insecureAcceptAnyHostKey, knownHosts, type HostKeyVerifier } from '@x/transport'
+import { ConfigError, HostKeyError, insecureAcceptAnyHostKey, knownHosts, type HostKeyTarget, type HostKeyVerifier, type PublicKey } from '@x/transport'
 import { configFlag, configList, configString } from './config-values.js'
 import type { ConnectionHostKeyOptions } from './connection-options.js'
 import type { ResolvedSshConfig } from './ssh-config/index.js'
@@ -20,11 +20,46 @@ export function hostKeyVerifierFor(config: ResolvedSshConfig, options: Connectio
   const policy = options.policy ?? policyFromConfig(config)
   if (typeof policy === 'function') return policy
   if (policy === 'off') return insecureAcceptAnyHostKey()
-  const files = (options.knownHostsFiles ?? [
+  return knownHosts({ files: knownHostsFilesFor(config, options), policy, hash: options.hash ?? configFlag(config, 'hashknownhosts') })
+}
+
+/** Says, for debug lines, which host-key policy applies and over which files. */
+export function describeHostKeyPolicy(config: ResolvedSshConfig, options: ConnectionHostKeyOptions): string {
+  const policy = options.policy ?? policyFromConfig(config)
+  const from = options.policy === undefined ? ' (ssh_config StrictHostKeyChecking)' : ''
+  if (typeof policy === 'function') {
+    const pinned = (policy as { fingerprint?: unknown }).fingerprint
+    return typeof pinned === 'string' ? `pinned to ${pinned}` : 'a verifier function'
+  }
+  if (policy === 'off') return "'off': any key is accepted (insecure)"
+  return `'${policy}'${from} over ${knownHostsFilesFor(config, options).join(', ') || 'no file'}`
+}
+
+/**
+ * Wraps `verifier` so that its verdict on each key is told to `log` (accepted, or why not),
+ * keeping its `preferredAlgorithms`.
+ */
+export function loggingVerifier(verifier: HostKeyVerifier, log: (line: string) => void): HostKeyVerifier {
+  const logged = async (key: PublicKey, target: HostKeyTarget): Promise<boolean> => {
+    const what = `host key ${key.type} ${key.fingerprint} of ${target.hostname}:${target.port}`
+    try {
+      const ok = await verifier(key, target)
+      log(`${what}: ${ok === true ? 'accepted' : 'rejected by the verifier'}`)
+      return ok
+    } catch (err) {
+      log(`${what}: refused (${err instanceof HostKeyError ? err.reason : 'the verifier threw'})`)
+      throw err
+    }
+  }
+  const preferred = verifier.preferredAlgorithms
+  return preferred ? Object.assign(logged, { preferredAlgorithms: (h: string, p: number) => preferred.call(verifier, h, p) }) : logged
+}
+
+function knownHostsFilesFor(config: ResolvedSshConfig, options: ConnectionHostKeyOptions): string[] {
+  return (options.knownHostsFiles ?? [
     ...configList(config, 'userknownhostsfile'),
     ...configList(config, 'globalknownhostsfile'),
   ]).map(expandHome)
-  return knownHosts({ files, policy, hash: options.hash ?? configFlag(config, 'hashknownhosts') })
 }
 
 function policyFromConfig(config: ResolvedSshConfig): 'strict' | 'accept-new' {

@@ -52,4 +52,4 @@ export {
   ProxyCommandError,
   UnexpectedExitError,
 } from '@x/transport'
-export type { SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, CommandResult } from '@x/transport'
+export type { SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, SkippedKey, SkippedKeyReason, CommandResult } from '@x/transport'

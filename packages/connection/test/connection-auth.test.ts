@@ -5,6 +5,8 @@ import { generateKey, startSshAgent, startSshd, type SshdHandle } from '@x/testb
 import { AuthenticationError, Connection, ConnectionLostError, KeyError } from '@x/connection'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configFor } from './helpers.js'
+import { identityOrigin } from '../src/auth-keys.js'
+import { resolveSshConfig } from '@x/connection'
 
 let pubkey: SshdHandle
 let twoFactor: SshdHandle
@@ -92,6 +94,60 @@ describe('Connection authentication policy', () => {
     expect((err as AuthenticationError).triedMethods).toContain('password')
     expect((err as AuthenticationError).allowedTypes).toContain('password')
     expect(String((err as Error).message)).not.toContain('wrong-password')
+  })
+})
+
+describe('keys that cannot be used', () => {
+  it("tells OpenSSH's default key files (no IdentityFile set) from IdentityFile lines, even one naming a default path", () => {
+    expect(identityOrigin(resolveSshConfig('h', { config: { text: 'Host h\n  Port 2\n' } }))).toBe('default')
+    expect(identityOrigin(resolveSshConfig('h', { config: { text: 'Host h\n  IdentityFile ~/.ssh/id_rsa\n' } }))).toBe('identity-file')
+  })
+
+  /** ssh_config for `server` naming only the IdentityFile lines given (no default key discovery). */
+  const identityConfig = (server: SshdHandle, identityFiles: readonly string[]): { text: string } => ({
+    text: [
+      'Host target',
+      `  HostName ${server.host}`,
+      `  Port ${server.port}`,
+      `  User ${server.user}`,
+      `  UserKnownHostsFile ${server.knownHostsFile}`,
+      '  GlobalKnownHostsFile /dev/null',
+      ...identityFiles.map((f) => `  IdentityFile ${f}`),
+      '',
+    ].join('\n'),
+  })
+
+  it('refuses a debug option that is not a function with TypeError', () => {
+    expect(() => new Connection('target', { config: false, debug: 'yes' as unknown as (line: string) => void })).toThrow(TypeError)
+  })
+
+  it('raises KeyError passphrase for a listed encrypted key when no passphrase is given (path and text)', async () => {
+    const key = pubkey.clientKeys.ed25519Encrypted
+    for (const source of [key.privatePath, key.privateText]) {
+      const c = new Connection('target', { config: configFor(pubkey), auth: { agent: false, lookForKeys: false, privateKeys: [source] } })
+      const err = await c.open().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(KeyError)
+      expect((err as KeyError).reason).toBe('passphrase')
+    }
+  })
+
+  it('passes over IdentityFile keys it cannot use, goes on to the password, and lists them when nothing works', async () => {
+    const key = pubkey.clientKeys.ed25519Encrypted
+    const files = ['/nonexistent/id_missing', key.privatePath]
+    // Password-only server: the skipped keys do not stop the password.
+    await using ok = new Connection('target', { config: identityConfig(password, files), auth: { agent: false, password: password.password } })
+    expect((await ok.run('whoami')).stdout.trim()).toBe(password.user)
+    // Key-only server: nothing left, and the error says which keys were passed over and why.
+    const lines: string[] = []
+    const c = new Connection('target', { config: identityConfig(pubkey, files), auth: { agent: false }, debug: (line) => lines.push(line) })
+    const err = await c.open().catch((e: unknown) => e)
+    // Told when it happens too, each key on a line of its own.
+    for (const file of files) expect(lines.some((l) => l.includes('] auth: skipped ') && l.includes(file)), file).toBe(true)
+    expect(err).toBeInstanceOf(AuthenticationError)
+    expect((err as AuthenticationError).skippedKeys).toEqual([
+      { source: '/nonexistent/id_missing', origin: 'identity-file', reason: 'missing' },
+      { source: key.privatePath, origin: 'identity-file', reason: 'passphrase' },
+    ])
   })
 })
 

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { startSshd, type SshdHandle } from '@x/testbed'
 import { Connection, HostKeyError } from '@x/connection'
+import { fixedHostKey } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
@@ -50,6 +51,27 @@ describe('Connection host-key policy', () => {
     expect(err).toBeInstanceOf(HostKeyError)
     expect((err as HostKeyError).reason).toBe('unknown')
     expect(await readFile(file, 'utf8')).toBe('')
+  })
+
+  it('names the known_hosts files it read in the unknown-key error, as ssh_config lists them', async () => {
+    const file = join(dir, 'named')
+    await writeFile(file, '')
+    const c = new Connection('target', { config: config(sshd, file, ['StrictHostKeyChecking yes']) })
+    const err = await c.open().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(HostKeyError)
+    expect((err as HostKeyError).knownHostsFiles).toEqual([file, '/dev/null'])
+    expect((err as HostKeyError).message).toContain(file)
+  })
+
+  // The testbed's fingerprints are ssh-keygen -lf's output.
+  it('pins the host key by the fingerprint ssh-keygen -lf prints, through hostKeys.policy', async () => {
+    const ed = sshd.hostKeys.find((k) => k.type === 'ssh-ed25519')!
+    await using c = new Connection('target', {
+      config: config(sshd, '/nonexistent/known_hosts', ['HostKeyAlgorithms ssh-ed25519']),
+      hostKeys: { policy: fixedHostKey(ed.fingerprint) },
+    })
+    await c.open()
+    expect(c.transport!.remoteServerKey!.fingerprint).toBe(ed.fingerprint)
   })
 
   it('treats the default (ask, with nobody to ask) as strict', async () => {

@@ -65,6 +65,24 @@ describe('through the isolated site', () => {
     expect(await site.bastion.connectionPids()).toEqual([])
   })
 
+  it("sends every hop's debug lines, Transport trace and Connection decisions, prefixed with the hop", async () => {
+    const lines: string[] = []
+    {
+      await using c = new Connection('inner', { config: { text: siteConfig(site) }, proxyJump: 'bastion,middle', debug: (line) => lines.push(line) })
+      expect(await serverPort(c)).toBe(site.inner.port)
+    }
+    const user = site.bastion.user
+    for (const [alias, port] of [['bastion', site.bastion.port], ['middle', site.middle.port], ['inner', site.inner.port]] as const) {
+      const mine = lines.filter((l) => l.startsWith(`[${user}@${alias}:${port}] `)).map((l) => l.slice(l.indexOf('] ') + 2))
+      // ssh2's trace through the hop's Transport, and the Connection's own decisions.
+      expect(mine.some((l) => l.startsWith('Outbound: ')), alias).toBe(true)
+      expect(mine.some((l) => l.startsWith('route: ')), alias).toBe(true)
+      expect(mine.some((l) => l.startsWith('host keys: ')), alias).toBe(true)
+      expect(mine.some((l) => l.startsWith('auth: authenticated ')), alias).toBe(true)
+    }
+    expect(lines.every((l) => l.startsWith(`[${user}@`))).toBe(true)
+  })
+
   it('follows ssh_config ProxyJump, including a hop whose own entry has a ProxyJump', async () => {
     const text = siteConfig(site, { inner: ['ProxyJump middle'], middle: ['ProxyJump bastion'], dropbear: ['ProxyJump bastion,middle'] })
     await using inner = new Connection('inner', { config: { text } })

@@ -104,11 +104,23 @@ export class HostKeyError extends SSHError {
   readonly fingerprint: string
   /** Fingerprints of the keys known for this host, when `reason` is 'mismatch'. */
   readonly expected: readonly string[]
+  /**
+   * The known_hosts files read for the check (absolute, in order; the first is the one
+   * 'accept-new' writes), when a known_hosts verifier raised the error; [] otherwise.
+   */
+  readonly knownHostsFiles: readonly string[]
 
   /** Creates a host-key error. */
   constructor(
     message: string,
-    fields: { reason: HostKeyErrorReason; host: string; port: number; fingerprint: string; expected?: readonly string[] },
+    fields: {
+      reason: HostKeyErrorReason
+      host: string
+      port: number
+      fingerprint: string
+      expected?: readonly string[] | undefined
+      knownHostsFiles?: readonly string[] | undefined
+    },
     options?: SSHErrorOptions,
   ) {
     super(message, options)
@@ -117,7 +129,25 @@ export class HostKeyError extends SSHError {
     this.port = fields.port
     this.fingerprint = fields.fingerprint
     this.expected = Object.freeze([...(fields.expected ?? [])])
+    this.knownHostsFiles = Object.freeze([...(fields.knownHostsFiles ?? [])])
   }
+}
+
+/** Why a key file was passed over: `missing` (no such file), or a {@link KeyErrorReason}. */
+export type SkippedKeyReason = 'missing' | KeyErrorReason
+
+/**
+ * A key file that authentication passed over without offering it to the server: one named by
+ * ssh_config's IdentityFile (`origin: 'identity-file'`) or one of OpenSSH's default key files
+ * (`origin: 'default'`). Keys the caller listed are never skipped: they raise {@link KeyError}.
+ */
+export interface SkippedKey {
+  /** The key file's path, as it was looked for (never key material). */
+  readonly source: string
+  /** Where the path came from. */
+  readonly origin: 'identity-file' | 'default'
+  /** Why it was not used: `passphrase` means encrypted with no passphrase given, or a wrong one. */
+  readonly reason: SkippedKeyReason
 }
 
 /** Raises when authentication fails; paramiko's `AuthenticationException`. */
@@ -130,17 +160,25 @@ export class AuthenticationError extends SSHError {
   readonly triedMethods: readonly string[]
   /** Methods the server said may continue. */
   readonly allowedTypes: readonly string[]
+  /** Key files passed over without being offered, and why ([] when none). */
+  readonly skippedKeys: readonly SkippedKey[]
 
   /** Creates an authentication error. */
   constructor(
     message: string,
-    fields: { username: string; triedMethods: readonly string[]; allowedTypes: readonly string[] },
+    fields: {
+      username: string
+      triedMethods: readonly string[]
+      allowedTypes: readonly string[]
+      skippedKeys?: readonly SkippedKey[] | undefined
+    },
     options?: SSHErrorOptions,
   ) {
     super(message, options)
     this.username = fields.username
     this.triedMethods = Object.freeze([...fields.triedMethods])
     this.allowedTypes = Object.freeze([...fields.allowedTypes])
+    this.skippedKeys = Object.freeze((fields.skippedKeys ?? []).map((k) => Object.freeze({ source: k.source, origin: k.origin, reason: k.reason })))
   }
 }
 

@@ -30,6 +30,8 @@ export type {
   TimeoutPhase,
   HostKeyErrorReason,
   KeyErrorReason,
+  SkippedKey,
+  SkippedKeyReason,
   CommandResult,
 } from './errors.js'
 export { Transport } from './transport.js'

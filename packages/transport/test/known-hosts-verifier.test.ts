@@ -64,6 +64,17 @@ describe('knownHosts strict', () => {
     expect(await exists(file)).toBe(false)
   })
 
+  it('names the known_hosts files read, and the fingerprint to trust, in an unknown-key error (files also as knownHostsFiles)', async () => {
+    const user = freshFile()
+    const global = join(dir, 'global_known_hosts')
+    await writeFile(global, `[db.example.com]:2222 ${rsa}\n`)
+    const err = await hostKeyError(knownHosts({ files: [user, global] })(ed, { hostname: 'new.example.com', port: 2200 }))
+    expect(err.reason).toBe('unknown')
+    expect(err.knownHostsFiles).toEqual([user, global])
+    // The message carries the data a reader needs: both files and the key's fingerprint.
+    for (const text of [user, global, ed.fingerprint]) expect(err.message).toContain(text)
+  })
+
   it('re-reads its files at each verification, seeing entries other processes append', async () => {
     const file = freshFile()
     const verify = knownHosts({ files: [file] })
@@ -225,7 +236,33 @@ describe('fixedHostKey and insecureAcceptAnyHostKey', () => {
       const err = await hostKeyError(verify(ed2, { hostname: 'any', port: 1 }))
       expect(err).toMatchObject({ reason: 'rejected', host: 'any', port: 1, fingerprint: ed2.fingerprint, expected: [ed.fingerprint] })
       expect(verify.preferredAlgorithms('any', 1)).toEqual(['ssh-ed25519'])
-      expect(verify.key.equals(ed)).toBe(true)
+      expect(verify.key?.equals(ed)).toBe(true)
+    }
+  })
+
+  it('pins a fingerprint as ssh-keygen -lf prints it (also padded, any case of the prefix), matching the hash exactly', async () => {
+    const printed = (await run('ssh-keygen', ['-lf', join(dir, 'ed.pub')])).stdout.split(' ')[1]!
+    expect(printed).toBe(ed.fingerprint)
+    for (const pin of [printed, `${printed}=`, printed.replace('SHA256:', 'sha256:'), ` ${printed}\n`]) {
+      const verify = fixedHostKey(pin)
+      expect(await verify(ed, { hostname: 'any', port: 1 })).toBe(true)
+      const err = await hostKeyError(verify(ed2, { hostname: 'any', port: 1 }))
+      expect(err).toMatchObject({ reason: 'rejected', fingerprint: ed2.fingerprint, expected: [ed.fingerprint] })
+      expect(verify.fingerprint).toBe(ed.fingerprint)
+      expect(verify.key).toBeUndefined()
+      expect(verify.preferredAlgorithms('any', 1)).toEqual([])
+    }
+  })
+
+  it('raises TypeError at the call for a malformed or an MD5 fingerprint', async () => {
+    const md5 = (await run('ssh-keygen', ['-E', 'md5', '-lf', join(dir, 'ed.pub')])).stdout.split(' ')[1]!
+    expect(md5).toMatch(/^MD5:/)
+    const good = ed.fingerprint
+    // 43 characters whose last one sets the 2 bits a 32-byte hash leaves unused: not a canonical encoding.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+    const uncanonical = `${good.slice(0, -1)}${alphabet[alphabet.indexOf(good.at(-1)!) + 1]}`
+    for (const bad of [md5, 'SHA256:', 'SHA256:abc', `${good}AA`, `${good.slice(0, -1)}*`, `${good}==`, uncanonical]) {
+      expect(() => fixedHostKey(bad), bad).toThrow(TypeError)
     }
   })
 

@@ -97,6 +97,18 @@ describe('Transport host-key checking', () => {
     expect(err.reason).toBe('rejected')
   })
 
+  it("fixedHostKey pins sshd's host key by its SHA256 fingerprint; another fingerprint is rejected", async () => {
+    const ed = sshd.hostKeys.find((k) => k.type === 'ssh-ed25519')!
+    const algorithms = { serverHostKey: ['ssh-ed25519'] }
+    await using ok = new Transport(`${sshd.host}:${sshd.port}`, { hostKeyVerifier: fixedHostKey(ed.fingerprint), algorithms })
+    await ok.startClient()
+    expect(ok.remoteServerKey!.fingerprint).toBe(ed.fingerprint)
+    const wrong = other.hostKeys.find((k) => k.type === 'ssh-ed25519')!.fingerprint
+    const bad = new Transport(`${sshd.host}:${sshd.port}`, { hostKeyVerifier: fixedHostKey(wrong), algorithms })
+    const err = hostKeyErrorOf(await bad.startClient().catch((e: unknown) => e))
+    expect(err).toMatchObject({ reason: 'rejected', fingerprint: ed.fingerprint, expected: [wrong] })
+  })
+
   it('a verifier that throws or resolves false rejects; insecureAcceptAnyHostKey accepts', async () => {
     const throwing = new Transport(`${sshd.host}:${sshd.port}`, { hostKeyVerifier: () => { throw new Error('boom') } })
     expect(hostKeyErrorOf(await throwing.startClient().catch((e: unknown) => e)).reason).toBe('rejected')

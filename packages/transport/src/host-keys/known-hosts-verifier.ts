@@ -81,7 +81,10 @@ function checkOptions(options: KnownHostsOptions): { files: string[]; acceptNew:
  * @throws RangeError / TypeError for bad options (when called).
  * The verifier rejects with:
  * - {@link HostKeyError} `reason: 'unknown'` for an unknown key under 'strict' (or a
- *   `@cert-authority` host), or when a known_hosts file exists but cannot be read;
+ *   `@cert-authority` host), or when a known_hosts file exists but cannot be read; its message
+ *   names the files read and the ways to trust the key (accept-new, ssh-keyscan, fixedHostKey
+ *   with the fingerprint);
+ * - every HostKeyError it raises carries `knownHostsFiles`, the files read;
  * - {@link HostKeyError} `reason: 'mismatch'` with `expected` fingerprints when another key is known;
  * - {@link HostKeyError} `reason: 'revoked'` for a `@revoked` key;
  * - the `fs` error when 'accept-new' cannot write the file.
@@ -93,14 +96,14 @@ export function knownHosts(options: KnownHostsOptions = {}): KnownHostsVerifier 
     try {
       return await HostKeys.read(files)
     } catch (err) {
-      throw new HostKeyError(`cannot read known_hosts to check ${target.hostname}:${target.port}`, {
-        reason: 'unknown', host: target.hostname, port: target.port, fingerprint: key.fingerprint,
+      throw new HostKeyError(`cannot read known_hosts (${files.join(', ')}) to check ${target.hostname}:${target.port}`, {
+        reason: 'unknown', host: target.hostname, port: target.port, fingerprint: key.fingerprint, knownHostsFiles: files,
       }, { cause: err })
     }
   }
 
   const judge = (known: HostKeys, key: PublicKey, target: HostKeyTarget, name: string): boolean | 'learn' => {
-    const fields = { host: target.hostname, port: target.port, fingerprint: key.fingerprint }
+    const fields = { host: target.hostname, port: target.port, fingerprint: key.fingerprint, knownHostsFiles: files }
     const status = known.check(target.hostname, target.port, key)
     if (status === 'ok') return true
     if (status === 'revoked') {
@@ -114,8 +117,8 @@ export function knownHosts(options: KnownHostsOptions = {}): KnownHostsVerifier 
       )
     }
     if (acceptNew && !known.lookup(target.hostname, target.port).certAuthority) return 'learn'
-    const why = acceptNew ? ' (a @cert-authority line covers it; host certificates are not supported)' : ''
-    throw new HostKeyError(`host key ${key.type} ${key.fingerprint} of ${name} is not in known_hosts${why}`, {
+    const why = acceptNew ? ' (a @cert-authority line covers it; host certificates are not supported)' : `; ${waysForward(key, target)}`
+    throw new HostKeyError(`host key ${key.type} ${key.fingerprint} of ${name} is not in ${files.join(', ') || 'any known_hosts file'}${why}`, {
       reason: 'unknown', ...fields,
     })
   }
@@ -142,4 +145,15 @@ export function knownHosts(options: KnownHostsOptions = {}): KnownHostsVerifier 
   }
 
   return Object.assign(verify, { preferredAlgorithms, files: Object.freeze([...files]) })
+
+  /** The ways to trust an unknown key, once its fingerprint is checked out of band. */
+  function waysForward(key: PublicKey, target: HostKeyTarget): string {
+    const file = files[0]
+    const port = target.port === 22 ? '' : `-p ${target.port} `
+    return [
+      'if that fingerprint is the server\'s (check it out of band), trust it with policy \'accept-new\'',
+      ...(file === undefined ? [] : [`or \`ssh-keyscan ${port}${target.hostname} >> ${file}\``]),
+      `or pin it with fixedHostKey('${key.fingerprint}')`,
+    ].join(', ')
+  }
 }
