@@ -432,6 +432,7 @@ export class Connection {
   #explain(debug: (line: string) => void): void {
     const cfg = this.sshConfig
     debug(`config: ${describeConfigSource(this.#options.config)}; resolved to ${this.user}@${this.hostname}:${this.port}`)
+    for (const w of this.sshConfigWarnings) debug(`config: ${w.file} line ${w.line}: ignoring ${w.keyword} (${w.reason})`)
     debug(`route: ${describeRoute(this.#route, this.hostname, this.port)}`)
     debug(`host keys: ${describeHostKeyPolicy(cfg, this.#options.hostKeys ?? {})}, checked as ${configString(cfg, 'hostkeyalias') ?? this.hostname}:${this.port}`)
   }

@@ -114,8 +114,13 @@ describe('ssh_config keywords newer than OpenSSH 9.2 and vendor keywords', () =>
   })
 
   it('connects and runs a command with a config full of newer and vendor keywords', async () => {
-    await using c = connectionTo(sshd, {}, [...NEWER.map(([k, v]) => `${k} ${v}`), 'Tag t1', 'Match tagged t1', '  ServerAliveCountMax 7'])
+    const lines: string[] = []
+    await using c = connectionTo(sshd, { debug: (l) => lines.push(l) }, [...NEWER.map(([k, v]) => `${k} ${v}`), 'Tag t1', 'Match tagged t1', '  ServerAliveCountMax 7'])
     expect(c.sshConfig['serveralivecountmax']).toBe('7')
     expect((await c.run('echo ok')).stdout).toBe('ok\n')
+    // Connection's debug callback gets one line per ignored keyword, with the hop's prefix.
+    const ignored = lines.filter((l) => / config: .* line \d+: ignoring /.test(l))
+    expect(ignored).toHaveLength(c.sshConfigWarnings.length)
+    expect(c.sshConfigWarnings.length).toBeGreaterThan(0)
   })
 })
