@@ -61,7 +61,7 @@ export interface ConnectionOptions {
   /**
    * How to reach the host: a Connection to jump through (borrowed: it stays open when this one
    * closes), or a ProxyCommand (`%h %p %r %n` expanded; run by /bin/sh). Conflicts with ssh_config
-   * or `proxyJump` raise GatewayConflictError (DESIGN.md §3).
+   * or `proxyJump` raise GatewayConflictError: one host never has both a jump and a ProxyCommand.
    */
   readonly gateway?: Connection | string
   /** Jump hosts as `ssh -J` takes them: 'u@a:2222,b' (a is dialled first, b is the last hop). */

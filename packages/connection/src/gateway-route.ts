@@ -1,6 +1,6 @@
 /**
- * Decides how a Connection reaches its host (DESIGN.md §3 "Gateways"): directly, through a jump
- * chain, or through a ProxyCommand. Runs at construction, offline: a conflict, a jump loop or a
+ * Decides how a Connection reaches its host: directly, through a jump chain (every hop resolving
+ * its own ssh_config, owned and closed after the target), or through a ProxyCommand. Runs at construction, offline: a conflict, a jump loop or a
  * runaway chain is an error before any socket opens or any process starts.
  * @internal
  */

@@ -1,4 +1,4 @@
-/** ProxyCommand: a subprocess whose stdin/stdout carry the SSH connection (DESIGN.md §3). */
+/** ProxyCommand: a subprocess whose stdin/stdout carry the SSH connection, run by /bin/sh. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { ProxyCommandError } from '@x/transport'
 import { checkHostForCommand, checkUserForCommand } from './check-names.js'

@@ -1,6 +1,6 @@
 /**
- * Decides how one host is reached (DESIGN.md §3 "Gateways" and "Both gateway kinds for one
- * host is an error"). Pure: no I/O, nothing runs.
+ * Decides how one host is reached: directly, through a jump chain or through a ProxyCommand; both
+ * kinds of gateway for one host is an error. Pure: no I/O, nothing runs.
  */
 import { ConfigError, GatewayConflictError } from '@x/transport'
 import { parseProxyJump, type JumpHop } from './parse-proxy-jump.js'
@@ -65,8 +65,8 @@ function conflict(host: string, a: string, b: string): GatewayConflictError {
 /**
  * Decides the gateway plan of `host` from the caller's options and the host's resolved
  * ssh_config, before any socket opens or process starts. Explicit options beat ssh_config of
- * the same kind; a jump and a ProxyCommand from different places are a conflict (Fabric's rule,
- * DESIGN.md §3). Inside ssh_config the resolver has already applied OpenSSH's "first obtained
+ * the same kind; a jump and a ProxyCommand from different places are a conflict (Fabric's rule).
+ * Inside ssh_config the resolver has already applied OpenSSH's "first obtained
  * wins" and `none`; a `none` value here counts as unset. `proxyJump: 'none'` is OpenSSH's
  * `-J none`: no gateway from ssh_config at all (an explicit ProxyCommand still applies).
  *

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ChannelSocket } from './channel-socket.js'
 import { ConnectionLostError, SSHError } from './errors.js'
-import { onConnectionClose, peerSentEof } from './internal/ssh2-internals.js'
+import { onConnectionClose, peerSentEof } from './internal/protocol-internals.js'
 
 /** Terminal settings for {@link Channel.getPty} (RFC 4254 §6.2). */
 export interface PtyOptions {
@@ -16,7 +16,7 @@ export interface PtyOptions {
   width?: number
   /** Height in pixels; default 480. */
   height?: number
-  /** Encoded terminal modes, by opcode name (ssh2's `modes`). */
+  /** Encoded terminal modes (RFC 4254 §8), by opcode name, e.g. `{ ECHO: 0 }`. */
   modes?: Record<string, number>
 }
 
@@ -59,9 +59,9 @@ export interface ChannelAddressInfo {
  * `stderr`; paramiko's `Channel`.
  *
  * A session channel from `Transport.openSession()` opens together with its first request
- * (`exec`, `invokeShell` or `invokeSubsystem`): ssh2 1.17 sends the open and that request as
- * one step, so `getPty()` and `setEnvironmentVariable()` are gathered first and sent with it,
- * and a refusal (e.g. sshd's MaxSessions) surfaces from that request.
+ * (`exec`, `invokeShell` or `invokeSubsystem`): the SSH library underneath sends the open and
+ * that request as one step, so `getPty()` and `setEnvironmentVariable()` are gathered first and
+ * sent with it, and a refusal (e.g. sshd's MaxSessions) surfaces from that request.
  *
  * @example
  * ```ts
@@ -157,6 +157,7 @@ export class Channel extends ChannelDuplex {
     return ChannelSocket.fromChannel(this, this.#address)
   }
 
+  /** Ends stderr and records the exit status once the raw channel closes. @internal */
   protected override onInnerClose(): void {
     this.stderr.push(null)
     this.#recordExit({ code: null, signal: null })

@@ -1,5 +1,5 @@
 /**
- * The error tree shared by every package (DESIGN.md §3). Each class has a literal `name`
+ * The error tree shared by every package: every error is an SSHError. Each class has a literal `name`
  * (it survives minifiers) and a stable string `code`, so `switch (err.code)` narrows.
  * Messages name host, user and method; they never carry a secret.
  */
@@ -230,7 +230,10 @@ export class ConfigError extends SSHError {
   }
 }
 
-/** Raises when one host has both a jump gateway and a ProxyCommand (DESIGN.md §3). */
+/**
+ * Raises when one host is given both a jump gateway and a ProxyCommand by different sources (an
+ * explicit option and another option or ssh_config), before any socket opens or process starts.
+ */
 export class GatewayConflictError extends SSHError {
   override readonly name = 'GatewayConflictError' as const
   override readonly code = 'ERR_SSH_GATEWAY_CONFLICT' as const

@@ -44,7 +44,7 @@ export interface TransportOptions {
   readonly compression?: boolean
   /** Refuses, before authentication, a server that does not do strict key exchange (Terrapin countermeasure). */
   readonly requireStrictKex?: boolean
-  /** Receives ssh2's protocol trace, one line per call. Never receives secrets. */
+  /** Receives the protocol library's debug trace, one line per call. Never receives secrets. */
   readonly debug?: (line: string) => void
   /** How long `close()` waits for the peer before destroying the socket. Default 2 000. */
   readonly closeGraceMs?: number

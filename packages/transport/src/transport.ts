@@ -19,7 +19,7 @@ import { RemoteForwards, type ForwardHandler } from './forwarding.js'
 import { makeHostVerifier, type HostKeyCheckState } from './host-key-check.js'
 import { fixedHostKey, knownHosts, type HostKeyVerifier } from './host-keys/verifiers.js'
 import { PendingOps, type TrackOptions } from './internal/pending.js'
-import { noteCloseCause, observeMessage, sendGlobalRequest, sendIgnore, startRekey, strictKexOf } from './internal/ssh2-internals.js'
+import { noteCloseCause, observeMessage, sendGlobalRequest, sendIgnore, startRekey, strictKexOf } from './internal/protocol-internals.js'
 import { translateTransportError, type TransportStage } from './internal/translate-error.js'
 import { Keepalive } from './keepalive.js'
 import type { PrivateKey } from './keys/private-key.js'
@@ -244,9 +244,9 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /**
    * Authenticates by keyboard-interactive (RFC 4256); paramiko's `auth_interactive`. `handler`
-   * answers each round; no timer runs while it is pending. ssh2 1.17 answers rounds without
-   * prompts itself (the handler sees only rounds with prompts) and sends an empty submethods
-   * field, so `submethods` is validated but not sent.
+   * answers each round; no timer runs while it is pending. Rounds without prompts are answered
+   * without calling the handler, and the submethods field goes out empty (a limit of the
+   * protocol library underneath), so `submethods` is validated but not sent.
    */
   authInteractive(username: string, handler: InteractiveHandler, submethods?: string, options: SignalOption = {}): Promise<string[]> {
     if (submethods !== undefined && typeof submethods !== 'string') throw new TypeError('submethods must be a string')

@@ -1,5 +1,6 @@
 /**
- * Option and result types of `put()` and `get()`. None of them is an `ssh2` type (DESIGN.md §1).
+ * Option and result types of `put()` and `get()`, all of this library's own: no type of the
+ * protocol library underneath appears in a public signature.
  */
 
 /**

@@ -1,7 +1,6 @@
 /**
  * Host matching for known_hosts, as OpenSSH 9.2 does it: `match.c` (patterns) and `hostfile.c`
  * (hashed names, `[host]:port`).
- * @internal
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { decodeBase64Strict } from '../keys/ssh-wire.js'

@@ -41,8 +41,9 @@ export class SftpClient {
   readonly #onClose: ((error?: Error) => void) | undefined
 
   /**
-   * Wraps an ssh2 SFTP wrapper (internal: the Transport calls this through `createSftpClient`).
-   * @throws TypeError when `wrapper` is not an ssh2 SFTP wrapper.
+   * Wraps the SFTP session of a transport's channel (internal: the Transport calls this through
+   * `createSftpClient`; use `Transport.openSftpClient()`).
+   * @throws TypeError when `wrapper` is not such a session.
    */
   constructor(wrapper: unknown, options: T.SftpClientOptions = {}) {
     if (!isSftpWrapper(wrapper)) throw new TypeError('SftpClient needs the SFTP wrapper ssh2 yields from Client#sftp()')
