@@ -29,7 +29,7 @@ export interface HopContext<C> {
   /** Hosts already on the way here, outermost first: a repeat is a jump loop. */
   readonly trail: readonly string[]
   /** The hop before this one, when this hop is not the first of a ProxyJump list. */
-  readonly via?: C
+  readonly via?: C | undefined
 }
 
 /** Builds one hop Connection (the Connection constructor, passed in to avoid an import cycle). */
@@ -39,7 +39,7 @@ export type MakeHop<C> = (hop: JumpHop, context: HopContext<C>) => C
 export function planRoute<C extends RouteConnection>(
   host: string,
   config: ResolvedSshConfig,
-  options: Pick<ConnectionOptions, 'proxyJump'> & { readonly gateway?: C | string },
+  options: Pick<ConnectionOptions, 'proxyJump'> & { readonly gateway?: C | string | undefined },
   context: HopContext<C>,
   makeHop: MakeHop<C>,
 ): GatewayRoute<C> {

@@ -8,15 +8,15 @@ import { parseProxyJump, type JumpHop } from './parse-proxy-jump.js'
 /** The gateway options an API caller gave for one host. */
 export interface ExplicitGateway {
   /** `'connection'`: a gateway Connection was passed (ProxyJump style); `{ proxyCommand }`: Fabric's ProxyCommand string. */
-  readonly gateway?: 'connection' | { readonly proxyCommand: string }
+  readonly gateway?: 'connection' | { readonly proxyCommand: string } | undefined
   /** An `ssh -J` style spec; `'none'` turns off any ProxyJump/ProxyCommand from ssh_config. */
-  readonly proxyJump?: string
+  readonly proxyJump?: string | undefined
 }
 
 /** The two keys of the host's resolved ssh_config that name a gateway (as `ssh -G` prints them). */
 export interface SshConfigGateway {
-  readonly proxyjump?: string
-  readonly proxycommand?: string
+  readonly proxyjump?: string | undefined
+  readonly proxycommand?: string | undefined
 }
 
 /** What {@link resolveGateway} decides from. */
@@ -33,9 +33,9 @@ export type GatewayPlan =
       /** Where the jump came from: 'option gateway (Connection)', 'option proxyJump' or 'ssh_config ProxyJump'. */
       readonly source: string
       /** The hops of a ProxyJump spec, in OpenSSH order (first dialled directly). */
-      readonly hops?: readonly JumpHop[]
+      readonly hops?: readonly JumpHop[] | undefined
       /** Set when the gateway is the caller's Connection. */
-      readonly viaConnection?: true
+      readonly viaConnection?: true | undefined
     }
   | {
       readonly kind: 'proxy-command'

@@ -14,17 +14,17 @@ export type SocketReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | '
  */
 export interface ChannelSocketInfo {
   /** Address the channel leads to (`net.Socket#remoteAddress`). */
-  readonly remoteAddress?: string
+  readonly remoteAddress?: string | undefined
   /** Port the channel leads to. */
-  readonly remotePort?: number
+  readonly remotePort?: number | undefined
   /** Originator address announced for the channel. */
-  readonly localAddress?: string
+  readonly localAddress?: string | undefined
   /** Originator port announced for the channel. */
-  readonly localPort?: number
+  readonly localPort?: number | undefined
   /** Called when the socket goes from unref'd back to ref'd; see {@link ChannelSocket.ref}. */
-  readonly ref?: () => void
+  readonly ref?: (() => void) | undefined
   /** Called when the socket goes from ref'd to unref'd; see {@link ChannelSocket.unref}. */
-  readonly unref?: () => void
+  readonly unref?: (() => void) | undefined
 }
 
 /** The callback `write()` takes. */

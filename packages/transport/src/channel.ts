@@ -7,17 +7,17 @@ import { onConnectionClose, peerSentEof } from './internal/protocol-internals.js
 /** Terminal settings for {@link Channel.getPty} (RFC 4254 §6.2). */
 export interface PtyOptions {
   /** TERM value; default 'vt100'. */
-  term?: string
+  term?: string | undefined
   /** Width in characters; default 80. */
-  cols?: number
+  cols?: number | undefined
   /** Height in rows; default 24. */
-  rows?: number
+  rows?: number | undefined
   /** Width in pixels; default 640. */
-  width?: number
+  width?: number | undefined
   /** Height in pixels; default 480. */
-  height?: number
+  height?: number | undefined
   /** Encoded terminal modes (RFC 4254 §8), by opcode name, e.g. `{ ECHO: 0 }`. */
-  modes?: Record<string, number>
+  modes?: Record<string, number> | undefined
 }
 
 /** How a session's command ended: paramiko's `recv_exit_status` plus the signal. */
@@ -48,10 +48,10 @@ interface RawSessionChannel extends RawChannel {
 
 /** Socket-address details reported by {@link Channel.asSocket}. @internal */
 export interface ChannelAddressInfo {
-  remoteAddress?: string
-  remotePort?: number
-  localAddress?: string
-  localPort?: number
+  remoteAddress?: string | undefined
+  remotePort?: number | undefined
+  localAddress?: string | undefined
+  localPort?: number | undefined
 }
 
 /**

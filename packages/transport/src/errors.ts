@@ -108,7 +108,7 @@ export class HostKeyError extends SSHError {
   /** Creates a host-key error. */
   constructor(
     message: string,
-    fields: { reason: HostKeyErrorReason; host: string; port: number; fingerprint: string; expected?: readonly string[] },
+    fields: { reason: HostKeyErrorReason; host: string; port: number; fingerprint: string; expected?: readonly string[] | undefined },
     options?: SSHErrorOptions,
   ) {
     super(message, options)
@@ -206,7 +206,7 @@ export class SFTPError extends SSHError {
   readonly status: number | undefined
 
   /** Creates an SFTP error. */
-  constructor(message: string, fields: { path?: string; status?: number } = {}, options?: SSHErrorOptions) {
+  constructor(message: string, fields: { path?: string | undefined; status?: number | undefined } = {}, options?: SSHErrorOptions) {
     super(message, options)
     this.path = fields.path
     this.status = fields.status
@@ -223,7 +223,7 @@ export class ConfigError extends SSHError {
   readonly line: number | undefined
 
   /** Creates a config error. */
-  constructor(message: string, fields: { file?: string; line?: number } = {}, options?: SSHErrorOptions) {
+  constructor(message: string, fields: { file?: string | undefined; line?: number | undefined } = {}, options?: SSHErrorOptions) {
     super(message, options)
     this.file = fields.file
     this.line = fields.line

@@ -6,7 +6,7 @@ import { PublicKey } from './public-key.js'
 /** Options of {@link loadPrivateKey}. */
 export interface LoadPrivateKeyOptions {
   /** Decrypts an encrypted key. Used once while loading, never stored; '' counts as none. */
-  readonly passphrase?: string | Buffer
+  readonly passphrase?: string | Buffer | undefined
 }
 
 /**
