@@ -26,8 +26,9 @@ beforeAll(async () => {
   const packs = join(work, 'packs')
   for (const pkg of PACKAGES) {
     const dir = join(root, 'packages', pkg)
-    // `pnpm build`, one package at a time, then `pnpm pack` (which rewrites workspace:^ and
-    // applies publishConfig).
+    // `pnpm build`, one package at a time, into an empty dist (a stale file from an older build
+    // would be packed too), then `pnpm pack` (which rewrites workspace:^ and applies publishConfig).
+    await rm(join(dir, 'dist'), { recursive: true, force: true })
     await mustRun(bin('tsc'), ['-p', 'tsconfig.build.json'], dir, 120_000)
     await mustRun('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', packs], dir, 60_000)
   }
