@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -217,7 +217,7 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
     expect(strict).toEqual([])
   }, 60_000)
 
-  it('exports from @x/connection every @x/transport and @x/gateway declaration its public types name', async () => {
+  it('exports from @x/connection every @x/transport and @x/gateway declaration its public types name', () => {
     const entry = join(project, 'node_modules/@x/connection/dist/index.d.ts')
     const program = ts.createProgram([entry], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, types: [] })
     const checker = program.getTypeChecker()
