@@ -9,8 +9,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Connection, HostKeyError, type ConnectionHostKeyOptions } from '@x/connection'
-import { fixedHostKey } from '@x/transport'
+import { Connection, HostKeyError, fixedHostKey, type ConnectionHostKeyOptions } from '@x/connection'
 import { generateKeyPair } from './embedded/keys.js'
 import { exampleTarget } from './lib/target.js'
 

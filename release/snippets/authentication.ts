@@ -1,7 +1,6 @@
 // Code shown in docs/authentication.md; release/snippets.test.ts runs each function against a
 // real sshd (or ssh-agent) started by the test.
-import { Connection, HostKeyError } from '@x/connection'
-import { fixedHostKey, knownHosts } from '@x/transport'
+import { Connection, HostKeyError, fixedHostKey, knownHosts } from '@x/connection'
 
 /** Authenticates with a key file, an encrypted key's passphrase, then a password. */
 export async function keysThenPassword(host: string, keyPath: string, password: string, knownHostsFile: string): Promise<boolean> {

@@ -1,8 +1,8 @@
 /**
  * Turns ssh_config's Ciphers, MACs, KexAlgorithms and HostKeyAlgorithms into the Transport's
- * algorithm preferences. A list left at OpenSSH's default keeps ssh2's own order (the two
- * differ only in order and in algorithms one side lacks); a list the config changed is kept in
- * its order, less what this build cannot negotiate.
+ * algorithm preferences. A list left at OpenSSH's default keeps the protocol library's own order
+ * (the two differ only in order and in algorithms one side lacks); a list the config changed is
+ * kept in its order, less what this build cannot negotiate.
  * @internal
  */
 import { ConfigError, supportedAlgorithms, type AlgorithmOptions } from '@x/transport'

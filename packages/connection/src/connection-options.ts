@@ -8,71 +8,71 @@ export type PassphraseCallback = (keyPath: string) => string | Promise<string>
 /** How a {@link Connection} authenticates (paramiko's `SSHClient.connect` arguments, grouped). */
 export interface ConnectionAuthOptions {
   /** Tried after keys (password, or keyboard-interactive answered with it). */
-  readonly password?: string
+  readonly password?: string | undefined
   /**
    * Keys tried first, before the agent and ssh_config's IdentityFile. Paths, key text or loaded
    * keys. A key listed here that cannot be used (unreadable, encrypted with no passphrase, wrong
    * passphrase) raises KeyError; IdentityFile and default keys are skipped instead and listed in
    * `AuthenticationError.skippedKeys` (docs/authentication.md "Keys that cannot be used").
    */
-  readonly privateKeys?: ReadonlyArray<PrivateKey | string | Buffer>
+  readonly privateKeys?: ReadonlyArray<PrivateKey | string | Buffer> | undefined
   /** Passphrase for encrypted keys, or a callback asked per key file. */
-  readonly passphrase?: string | PassphraseCallback
+  readonly passphrase?: string | PassphraseCallback | undefined
   /** Agent socket; `false` never uses an agent. Default: IdentityAgent from ssh_config, else SSH_AUTH_SOCK. */
-  readonly agent?: string | false
+  readonly agent?: string | false | undefined
   /** Answers keyboard-interactive rounds (2FA codes, PAM prompts). */
-  readonly interactive?: InteractiveHandler
+  readonly interactive?: InteractiveHandler | undefined
   /** Whether to look for keys in ssh_config's IdentityFile list and OpenSSH's default key files. Default true. */
-  readonly lookForKeys?: boolean
+  readonly lookForKeys?: boolean | undefined
 }
 
 /** How a {@link Connection} checks host keys. */
 export interface ConnectionHostKeyOptions {
   /** known_hosts files; default: ssh_config's UserKnownHostsFile then GlobalKnownHostsFile. */
-  readonly knownHostsFiles?: readonly string[]
+  readonly knownHostsFiles?: readonly string[] | undefined
   /**
    * 'strict' rejects unknown keys, 'accept-new' learns them (never a changed one), 'off' accepts
    * anything (insecure), or your own verifier. Default: ssh_config's StrictHostKeyChecking
    * (yes → strict; accept-new and no → accept-new; ask, having no prompt here → strict).
    */
-  readonly policy?: 'strict' | 'accept-new' | 'off' | HostKeyVerifier
+  readonly policy?: 'strict' | 'accept-new' | 'off' | HostKeyVerifier | undefined
   /** Hash learnt entries; default ssh_config's HashKnownHosts. */
-  readonly hash?: boolean
+  readonly hash?: boolean | undefined
 }
 
 /** Options of `new Connection(host, options)`; validated once, never mutated. */
 export interface ConnectionOptions {
   /** Login name; overrides the host shorthand and ssh_config's User. */
-  readonly user?: string
+  readonly user?: string | undefined
   /** Port; overrides the host shorthand and ssh_config's Port. */
-  readonly port?: number
+  readonly port?: number | undefined
   /** ssh_config: default the user's and the system's files; `false` none; paths; or `{ text }`. */
-  readonly config?: SshConfigSource
+  readonly config?: SshConfigSource | undefined
   /** Lets `Match exec` in ssh_config run its command (off by default: a config must not run code). */
-  readonly allowMatchExec?: boolean
+  readonly allowMatchExec?: boolean | undefined
   /** TCP connect and SSH handshake limit; overrides ssh_config's ConnectTimeout. */
-  readonly connectTimeoutMs?: number
-  readonly auth?: ConnectionAuthOptions
-  readonly hostKeys?: ConnectionHostKeyOptions
+  readonly connectTimeoutMs?: number | undefined
+  readonly auth?: ConnectionAuthOptions | undefined
+  readonly hostKeys?: ConnectionHostKeyOptions | undefined
   /** Keepalive; default ServerAliveInterval/ServerAliveCountMax from ssh_config, else 15 s × 3. `false` turns it off. */
-  readonly keepalive?: { readonly intervalMs: number; readonly countMax?: number } | false
+  readonly keepalive?: { readonly intervalMs: number; readonly countMax?: number | undefined } | false | undefined
   /** How many session channels may be open at once before `run()` and friends queue. Default 10 (sshd's MaxSessions). */
-  readonly maxSessions?: number
+  readonly maxSessions?: number | undefined
   /**
    * Forwards the agent to the server (`ssh -A`): true uses the agent of `auth.agent`, IdentityAgent
    * or SSH_AUTH_SOCK; a string names the socket. Default: ssh_config's ForwardAgent.
    */
-  readonly forwardAgent?: boolean | string
+  readonly forwardAgent?: boolean | string | undefined
   /**
    * How to reach the host: a Connection to jump through (borrowed: it stays open when this one
    * closes), or a ProxyCommand (`%h %p %r %n` expanded; run by /bin/sh). Conflicts with ssh_config
-   * or `proxyJump` raise GatewayConflictError (DESIGN.md §3).
+   * or `proxyJump` raise GatewayConflictError: one host never has both a jump and a ProxyCommand.
    */
-  readonly gateway?: Connection | string
+  readonly gateway?: Connection | string | undefined
   /** Jump hosts as `ssh -J` takes them: 'u@a:2222,b' (a is dialled first, b is the last hop). */
-  readonly proxyJump?: string
+  readonly proxyJump?: string | undefined
   /** Per-phase limits passed to the Transport (auth, channel). */
-  readonly timeouts?: { readonly authMs?: number; readonly channelMs?: number }
+  readonly timeouts?: { readonly authMs?: number | undefined; readonly channelMs?: number | undefined } | undefined
   /**
    * Receives debug lines, as `ssh -v` prints them: every hop's Transport trace and this
    * Connection's decisions (config read, gateway route, host-key policy and verdict, keys tried

@@ -32,13 +32,13 @@ import { collectSudo, sudoCommandLine, type SudoOptions } from './sudo.js'
 
 /** The `signal` every async call accepts. */
 export interface SignalOption {
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 /** Options of `exec()` and `shell()`. */
 export interface SessionOptions extends SignalOption {
-  readonly pty?: boolean | PtyOptions
-  readonly env?: Readonly<Record<string, string>>
+  readonly pty?: boolean | PtyOptions | undefined
+  readonly env?: Readonly<Record<string, string>> | undefined
 }
 
 const DEFAULT_KEEPALIVE = { intervalMs: 15_000, countMax: 3 }
@@ -438,7 +438,7 @@ export class Connection {
   }
 
   /** ForwardAgent: the option, else ssh_config (yes, or a socket path / $VARIABLE). */
-  #agentForwarding(): { agentForwarding?: string } {
+  #agentForwarding(): { agentForwarding?: string | undefined } {
     const option = this.#options.forwardAgent
     const configured = configString(this.sshConfig, 'forwardagent')
     const wanted = option ?? (configured === undefined || configured === 'no' ? false : configured === 'yes' ? true : configured)

@@ -1,6 +1,6 @@
 /**
- * Decides how a Connection reaches its host (DESIGN.md §3 "Gateways"): directly, through a jump
- * chain, or through a ProxyCommand. Runs at construction, offline: a conflict, a jump loop or a
+ * Decides how a Connection reaches its host: directly, through a jump chain (every hop resolving
+ * its own ssh_config, owned and closed after the target), or through a ProxyCommand. Runs at construction, offline: a conflict, a jump loop or a
  * runaway chain is an error before any socket opens or any process starts.
  * @internal
  */
@@ -29,7 +29,7 @@ export interface HopContext<C> {
   /** Hosts already on the way here, outermost first: a repeat is a jump loop. */
   readonly trail: readonly string[]
   /** The hop before this one, when this hop is not the first of a ProxyJump list. */
-  readonly via?: C
+  readonly via?: C | undefined
 }
 
 /** Builds one hop Connection (the Connection constructor, passed in to avoid an import cycle). */
@@ -39,7 +39,7 @@ export type MakeHop<C> = (hop: JumpHop, context: HopContext<C>) => C
 export function planRoute<C extends RouteConnection>(
   host: string,
   config: ResolvedSshConfig,
-  options: Pick<ConnectionOptions, 'proxyJump'> & { readonly gateway?: C | string },
+  options: Pick<ConnectionOptions, 'proxyJump'> & { readonly gateway?: C | string | undefined },
   context: HopContext<C>,
   makeHop: MakeHop<C>,
 ): GatewayRoute<C> {

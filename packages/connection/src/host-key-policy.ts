@@ -1,7 +1,7 @@
 /**
  * Chooses the host-key verifier the way `ssh` does: StrictHostKeyChecking, UserKnownHostsFile,
- * GlobalKnownHostsFile and HashKnownHosts from ssh_config, overridden by explicit options
- * (DESIGN.md §3 "Host keys"). A changed key is always refused, whatever the policy.
+ * GlobalKnownHostsFile and HashKnownHosts from ssh_config, overridden by explicit options. A
+ * changed key is always refused, whatever the policy.
  * @internal
  */
 import { homedir } from 'node:os'
@@ -74,7 +74,7 @@ function policyFromConfig(config: ResolvedSshConfig): 'strict' | 'accept-new' {
     case 'no':
     case 'false':
     case 'off':
-      // `no` would also accept a changed key in OpenSSH; we never do (DESIGN.md §3).
+      // `no` would also accept a changed key in OpenSSH; we never accept a changed key.
       return 'accept-new'
     default:
       throw new ConfigError(`unsupported StrictHostKeyChecking value "${value}"`)

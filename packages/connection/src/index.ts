@@ -52,4 +52,54 @@ export {
   ProxyCommandError,
   UnexpectedExitError,
 } from '@x/transport'
-export type { SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, SkippedKey, SkippedKeyReason, CommandResult } from '@x/transport'
+export type { SSHErrorOptions, SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, SkippedKey, SkippedKeyReason, CommandResult } from '@x/transport'
+
+// Host keys and private keys, for the `hostKeys` and `auth` options: one install is enough.
+export { knownHosts, fixedHostKey, insecureAcceptAnyHostKey, HostKeys, PublicKey, PrivateKey, loadPrivateKey } from '@x/transport'
+export type {
+  HostKeyVerifier,
+  HostKeyTarget,
+  FixedHostKeyVerifier,
+  KnownHostsOptions,
+  KnownHostsVerifier,
+  HostKeyLookup,
+  HostKeyStatus,
+  HostKeysWriteOptions,
+  MalformedLine,
+  LoadPrivateKeyOptions,
+  InteractiveHandler,
+  InteractivePrompt,
+} from '@x/transport'
+
+// What Connection's methods hand out: `transport`, `exec()`/`shell()` channels, `openSocket()`
+// sockets, `sftp()` clients, and every type their signatures name.
+export { Transport, Channel, ChannelSocket, SftpClient, SftpStats, SftpStatus } from '@x/transport'
+export type {
+  TransportOptions,
+  TransportTarget,
+  TransportTimeouts,
+  TransportEvents,
+  KeepaliveOptions,
+  AlgorithmOptions,
+  NegotiatedAlgorithms,
+  GlobalRequestReply,
+  PtyOptions,
+  ExitStatus,
+  ForwardHandler,
+  ForwardedConnectionInfo,
+  ChannelSocketInfo,
+  SocketReadyState,
+  SftpStatsFields,
+  SftpOpenFlags,
+  SftpStatusCode,
+  SftpDirEntry,
+  SftpCallOptions,
+  SftpMkdirOptions,
+  SftpRenameOptions,
+  SftpWriteFileOptions,
+  SftpReadStreamOptions,
+  SftpWriteStreamOptions,
+  SftpTransferOptions,
+  SftpPutOptions,
+  SftpClientOptions,
+} from '@x/transport'

@@ -18,35 +18,35 @@ export interface Watcher {
 /** Options of `Connection.run()`. */
 export interface RunOptions {
   /** Request a pseudo-terminal (true for defaults, or its settings). */
-  readonly pty?: boolean | PtyOptions
+  readonly pty?: boolean | PtyOptions | undefined
   /** Environment variables (the server must accept them: sshd's AcceptEnv). */
-  readonly env?: Readonly<Record<string, string>>
+  readonly env?: Readonly<Record<string, string>> | undefined
   /** Return a non-zero exit as a Result instead of throwing UnexpectedExitError (Fabric's `warn`). */
-  readonly warn?: boolean
+  readonly warn?: boolean | undefined
   /** Kill the command and reject with TimeoutError{phase:'command'} after this long. */
-  readonly timeoutMs?: number
-  readonly signal?: AbortSignal
+  readonly timeoutMs?: number | undefined
+  readonly signal?: AbortSignal | undefined
   /** Data for the command's stdin; stdin is closed after it (or at once when absent). */
-  readonly stdin?: string | Uint8Array | Readable
+  readonly stdin?: string | Uint8Array | Readable | undefined
   /** Receives stdout as it arrives. */
-  readonly onStdout?: (chunk: Buffer) => void
+  readonly onStdout?: ((chunk: Buffer) => void) | undefined
   /** Receives stderr as it arrives. */
-  readonly onStderr?: (chunk: Buffer) => void
+  readonly onStderr?: ((chunk: Buffer) => void) | undefined
   /** Prompts to answer. */
-  readonly watchers?: readonly Watcher[]
+  readonly watchers?: readonly Watcher[] | undefined
 }
 
 /** How `collectRun` is driven by its callers (Connection, sudo); not part of the public options. @internal */
 export interface CollectControls {
   /** Strings to mask as '********' in captured output (sudo passes its password). */
-  readonly redact?: readonly string[]
+  readonly redact?: readonly string[] | undefined
   /** Leaves stdin open after `stdin` (sudo writes the password when asked). */
-  readonly keepStdinOpen?: boolean
+  readonly keepStdinOpen?: boolean | undefined
   /**
    * Says why the connection is gone, if it is: a channel that closes without an exit status
    * because its transport died is a lost connection, not a command that exited.
    */
-  readonly connectionLost?: () => Error | undefined
+  readonly connectionLost?: (() => Error | undefined) | undefined
 }
 
 /** The outcome of `run()`: Fabric's `Result`. */

@@ -15,9 +15,9 @@ import { collectRun, escapeRegExp, Result, type CollectControls, type RunOptions
  */
 export interface SudoOptions extends Omit<RunOptions, 'watchers' | 'stdin'> {
   /** The sudo password (default: the connection's auth.password). */
-  readonly password?: string
+  readonly password?: string | undefined
   /** Run as this user instead of root (`sudo -u`). */
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /** The markers of one sudo call. @internal */

@@ -8,7 +8,7 @@ import type { ChannelSocket } from '@x/transport'
 export interface DirectTcpipVia {
   openChannel(
     kind: 'direct-tcpip',
-    options: { dest: readonly [string, number]; signal?: AbortSignal },
+    options: { dest: readonly [string, number]; signal?: AbortSignal | undefined },
   ): Promise<{ asSocket(): ChannelSocket }>
 }
 
@@ -35,7 +35,7 @@ export async function openDirectTcpip(
   via: DirectTcpipVia,
   host: string,
   port: number,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal | undefined } = {},
 ): Promise<ChannelSocket> {
   if (typeof via?.openChannel !== 'function') throw new TypeError('via must have openChannel() (pass a Transport)')
   if (typeof host !== 'string' || host === '') throw new TypeError('host must be a non-empty string')

@@ -9,13 +9,13 @@ import { ExpansionError, percentExpand } from './percent-expand.js'
 /** Values of the tokens {@link expandTokens} knows. A token whose value is missing is an error when used. */
 export interface TokenValues {
   /** `%h`: the host name to connect to (after ssh_config HostName). */
-  readonly h?: string
+  readonly h?: string | undefined
   /** `%p`: the port. */
-  readonly p?: number | string
+  readonly p?: number | string | undefined
   /** `%r`: the remote user name. */
-  readonly r?: string
+  readonly r?: string | undefined
   /** `%n`: the host name as the caller wrote it (the alias, before HostName). */
-  readonly n?: string
+  readonly n?: string | undefined
 }
 
 const KNOWN = new Set(['h', 'p', 'r', 'n'])

@@ -1,4 +1,4 @@
-/** ProxyCommand: a subprocess whose stdin/stdout carry the SSH connection (DESIGN.md §3). */
+/** ProxyCommand: a subprocess whose stdin/stdout carry the SSH connection, run by /bin/sh. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { ProxyCommandError } from '@x/transport'
 import { checkHostForCommand, checkUserForCommand } from './check-names.js'
@@ -12,24 +12,24 @@ export interface ProxyCommandOptions {
   /** `%p`: the port to reach. */
   readonly port: number
   /** `%r`: the remote user; a command that uses `%r` without one is a ConfigError. */
-  readonly user?: string
+  readonly user?: string | undefined
   /** `%n`: the host as the caller wrote it (default: `host`). */
-  readonly alias?: string
+  readonly alias?: string | undefined
   /**
    * Set when `host`, `user` or `alias` come from an API caller rather than from ssh_config:
    * they are then checked with {@link checkHostForCommand} / {@link checkUserForCommand}
    * before anything runs (OpenSSH's rule after CVE-2023-51385). Default false, as OpenSSH
    * trusts values from its config files.
    */
-  readonly untrusted?: boolean
+  readonly untrusted?: boolean | undefined
   /** Aborts the start: the command's group is stopped and the promise rejects with `signal.reason`. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
   /** Environment of the command (default `process.env`). */
-  readonly env?: NodeJS.ProcessEnv
+  readonly env?: NodeJS.ProcessEnv | undefined
   /** Milliseconds between SIGTERM and SIGKILL when the socket is destroyed (default 2000). */
-  readonly graceMs?: number
+  readonly graceMs?: number | undefined
   /** The shell that runs the command (default '/bin/sh'). */
-  readonly shell?: string
+  readonly shell?: string | undefined
 }
 
 /**

@@ -8,11 +8,11 @@ import { parseJumpHop } from './jump-hop.js'
 /** One hop of a ProxyJump list. */
 export interface JumpHop {
   /** User for the hop, when the spec names one. */
-  readonly user?: string
+  readonly user?: string | undefined
   /** Host name or address (IPv6 without brackets). */
   readonly host: string
   /** Port, when the spec names one. */
-  readonly port?: number
+  readonly port?: number | undefined
 }
 
 /** Whitespace, control characters and the characters that delimit a hop. */

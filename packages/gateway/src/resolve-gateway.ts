@@ -1,6 +1,6 @@
 /**
- * Decides how one host is reached (DESIGN.md §3 "Gateways" and "Both gateway kinds for one
- * host is an error"). Pure: no I/O, nothing runs.
+ * Decides how one host is reached: directly, through a jump chain or through a ProxyCommand; both
+ * kinds of gateway for one host is an error. Pure: no I/O, nothing runs.
  */
 import { ConfigError, GatewayConflictError } from '@x/transport'
 import { parseProxyJump, type JumpHop } from './parse-proxy-jump.js'
@@ -8,15 +8,15 @@ import { parseProxyJump, type JumpHop } from './parse-proxy-jump.js'
 /** The gateway options an API caller gave for one host. */
 export interface ExplicitGateway {
   /** `'connection'`: a gateway Connection was passed (ProxyJump style); `{ proxyCommand }`: Fabric's ProxyCommand string. */
-  readonly gateway?: 'connection' | { readonly proxyCommand: string }
+  readonly gateway?: 'connection' | { readonly proxyCommand: string } | undefined
   /** An `ssh -J` style spec; `'none'` turns off any ProxyJump/ProxyCommand from ssh_config. */
-  readonly proxyJump?: string
+  readonly proxyJump?: string | undefined
 }
 
 /** The two keys of the host's resolved ssh_config that name a gateway (as `ssh -G` prints them). */
 export interface SshConfigGateway {
-  readonly proxyjump?: string
-  readonly proxycommand?: string
+  readonly proxyjump?: string | undefined
+  readonly proxycommand?: string | undefined
 }
 
 /** What {@link resolveGateway} decides from. */
@@ -33,9 +33,9 @@ export type GatewayPlan =
       /** Where the jump came from: 'option gateway (Connection)', 'option proxyJump' or 'ssh_config ProxyJump'. */
       readonly source: string
       /** The hops of a ProxyJump spec, in OpenSSH order (first dialled directly). */
-      readonly hops?: readonly JumpHop[]
+      readonly hops?: readonly JumpHop[] | undefined
       /** Set when the gateway is the caller's Connection. */
-      readonly viaConnection?: true
+      readonly viaConnection?: true | undefined
     }
   | {
       readonly kind: 'proxy-command'
@@ -65,8 +65,8 @@ function conflict(host: string, a: string, b: string): GatewayConflictError {
 /**
  * Decides the gateway plan of `host` from the caller's options and the host's resolved
  * ssh_config, before any socket opens or process starts. Explicit options beat ssh_config of
- * the same kind; a jump and a ProxyCommand from different places are a conflict (Fabric's rule,
- * DESIGN.md §3). Inside ssh_config the resolver has already applied OpenSSH's "first obtained
+ * the same kind; a jump and a ProxyCommand from different places are a conflict (Fabric's rule).
+ * Inside ssh_config the resolver has already applied OpenSSH's "first obtained
  * wins" and `none`; a `none` value here counts as unset. `proxyJump: 'none'` is OpenSSH's
  * `-J none`: no gateway from ssh_config at all (an explicit ProxyCommand still applies).
  *

@@ -2,10 +2,9 @@
  * Builds the algorithm offer: the caller's lists (checked against what this ssh2 build
  * supports), compression on request, and host-key algorithms already known for the host first,
  * as OpenSSH does, so a known host is not met with a key type we cannot check.
- * @internal
  */
 import type { HostKeyVerifier } from './host-keys/verifiers.js'
-import { algorithmTables } from './internal/ssh2-internals.js'
+import { algorithmTables } from './internal/protocol-internals.js'
 import type { AlgorithmOptions, ResolvedTransportOptions } from './transport-options.js'
 
 type Kind = keyof typeof algorithmTables.supported
@@ -16,13 +15,13 @@ const ALGORITHMS_FOR_KEY_TYPE: Readonly<Record<string, readonly string[]>> = {
 }
 
 /**
- * Lists the algorithms this build can negotiate, by option name (they depend on ssh2's version,
- * OpenSSL and the native binding).
+ * Lists the algorithms this build can negotiate, by option name (they depend on the protocol
+ * library's version, OpenSSL and its optional native binding).
  */
 export const supportedAlgorithms: Readonly<Record<'kex' | 'serverHostKey' | 'cipher' | 'mac' | 'compress', readonly string[]>> =
   algorithmTables.supported
 
-/** Throws TypeError for an algorithm this ssh2 build does not implement. */
+/** Throws TypeError for an algorithm this ssh2 build does not implement. @internal */
 export function checkAlgorithms(algorithms: AlgorithmOptions): void {
   for (const kind of Object.keys(algorithms) as Kind[]) {
     const supported = algorithmTables.supported[kind]
@@ -34,7 +33,7 @@ export function checkAlgorithms(algorithms: AlgorithmOptions): void {
   }
 }
 
-/** The `algorithms` object for ssh2 1.17's `connect()` (its MAC key is `hmac`). */
+/** The `algorithms` object for ssh2 1.17's `connect()` (its MAC key is `hmac`). @internal */
 export function buildAlgorithms(
   options: ResolvedTransportOptions,
   verifier: HostKeyVerifier,

@@ -2,25 +2,24 @@
  * Turns the caller's credentials into ssh2 1.17 auth attempts: keys loaded and checked before
  * they reach ssh2 (an attempt ssh2 cannot use is silently skipped by it), and the caller's
  * keyboard-interactive handler adapted to ssh2's prompt callback.
- * @internal
  */
 import type { AuthDriver, InteractiveHandler, Ssh2AuthAttempt } from './auth.js'
 import { ssh2KeyOf } from './keys/internal.js'
 import { loadPrivateKey, PrivateKey } from './keys/private-key.js'
 
-/** Checks a user name argument. */
+/** Checks a user name argument. @internal */
 export function checkUser(user: unknown): string {
   if (typeof user !== 'string' || user === '') throw new TypeError('username must be a non-empty string')
   return user
 }
 
-/** Builds a publickey attempt from a PrivateKey, a path or key text. */
+/** Builds a publickey attempt from a PrivateKey, a path or key text. @internal */
 export async function publicKeyAttempt(username: string, key: PrivateKey | string | Buffer): Promise<Ssh2AuthAttempt> {
   const privateKey = key instanceof PrivateKey ? key : await loadPrivateKey(key)
   return { type: 'publickey', username, key: ssh2KeyOf(privateKey) }
 }
 
-/** Builds a keyboard-interactive attempt that asks `handler` for each round. */
+/** Builds a keyboard-interactive attempt that asks `handler` for each round. @internal */
 export function interactiveAttempt(username: string, handler: InteractiveHandler, driver: AuthDriver): Ssh2AuthAttempt {
   if (typeof handler !== 'function') throw new TypeError('handler must be a function')
   return {
@@ -51,6 +50,7 @@ export function interactiveAttempt(username: string, handler: InteractiveHandler
 /**
  * paramiko's fallback handler: answers a single prompt with the password, and gives up on
  * rounds with several prompts (they are not a password prompt).
+ * @internal
  */
 export function passwordAsInteractive(password: string): InteractiveHandler {
   return (_title, _instructions, prompts) => {

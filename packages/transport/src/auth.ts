@@ -1,8 +1,10 @@
 /**
  * Drives ssh2's function-form `authHandler` one attempt at a time, giving paramiko's contract:
  * each attempt resolves with the methods allowed next ([] when authenticated, the server's list
- * on partial success) or rejects with an AuthenticationError. Feasibility: DESIGN.md §2.
- * @internal
+ * on partial success) or rejects with an AuthenticationError. The function-form handler stores
+ * its callback and returns nothing; its first call (`methodsLeft === null`) means "ready for
+ * auth", each attempt hands one method to the stored callback, a failure calls the handler again
+ * with the server's allowed methods, and 'ready' means authenticated.
  */
 import {
   AuthenticationError,
@@ -29,7 +31,7 @@ export type InteractiveHandler = (
   prompts: readonly InteractivePrompt[],
 ) => readonly string[] | Promise<readonly string[]>
 
-/** The attempt as ssh2 1.17 expects it from an authHandler. */
+/** The attempt as ssh2 1.17 expects it from an authHandler. @internal */
 export type Ssh2AuthAttempt =
   | { type: 'none'; username: string }
   | { type: 'password'; username: string; password: string }
@@ -59,7 +61,7 @@ interface Attempt {
   handlerFailed?: boolean
 }
 
-/** Hooks the driver needs from its Transport. */
+/** Hooks the driver needs from its Transport. @internal */
 export interface AuthDriverHooks {
   /** ssh2 asked for the first method: the handshake is done. */
   readyForAuth(): void
@@ -131,7 +133,7 @@ export class AuthDriver {
     }
   }
 
-  /** Records SSH_MSG_USERAUTH_FAILURE as it arrives (ssh2 hides some of them, see ssh2-internals). */
+  /** Records SSH_MSG_USERAUTH_FAILURE as it arrives (ssh2 hides some of them, see protocol-internals). */
   observeFailure(methods: string[], partial: boolean): void {
     this.#allowed = [...methods]
     const attempt = this.#attempt

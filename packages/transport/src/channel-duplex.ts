@@ -20,11 +20,11 @@ function closedError(): ConnectionLostError {
 }
 
 /**
- * Adapts an ssh2 channel stream into a well-behaved Node Duplex: backpressure in both
+ * Adapts a raw SSH channel stream into a well-behaved Node Duplex: backpressure in both
  * directions, `destroy()` that really frees the channel, writes after close that fail instead
  * of hanging, and an inner stream that can arrive later (a session channel opens with its
- * first request) or move to another wrapper ({@link ChannelDuplex.adoptFrom}). Base of
- * `Channel` and `ChannelSocket`. @internal
+ * first request) or move to another wrapper. Base of `Channel` and `ChannelSocket`; not
+ * exported by itself.
  */
 export class ChannelDuplex extends Duplex {
   #inner: RawChannel | undefined
@@ -35,22 +35,22 @@ export class ChannelDuplex extends Duplex {
   #pendingFinal: (() => void) | undefined
   #detach: (() => void) | undefined
 
-  /** Creates the wrapper; call {@link attach} once the ssh2 channel exists. */
+  /** Creates the wrapper; a subclass attaches the channel once it exists. */
   constructor(options: DuplexOptions = {}) {
     super({ allowHalfOpen: true, ...options })
   }
 
-  /** The wrapped ssh2 channel, if attached. */
+  /** The wrapped raw channel, if attached. @internal */
   protected get inner(): RawChannel | undefined {
     return this.#inner
   }
 
-  /** Whether the ssh2 channel has been closed by either side. */
+  /** Whether the raw channel has been closed by either side. @internal */
   protected get innerClosed(): boolean {
     return this.#innerClosed
   }
 
-  /** Connects this wrapper to an opened ssh2 channel and flushes any write that waited for it. */
+  /** Connects this wrapper to an opened raw channel and flushes any write that waited for it. @internal */
   protected attach(inner: RawChannel): void {
     if (this.#inner) throw new Error('ChannelDuplex: already attached')
     this.#inner = inner
@@ -102,8 +102,8 @@ export class ChannelDuplex extends Duplex {
   }
 
   /**
-   * Moves the ssh2 channel and any unread data from `other` into this wrapper, leaving `other`
-   * detached and ended. Used by `Channel.asSocket()`.
+   * Moves the raw channel and any unread data from `other` into this wrapper, leaving `other`
+   * detached and ended. Used by `Channel.asSocket()`. @internal
    */
   protected adoptFrom(other: ChannelDuplex): void {
     const inner = other.#inner
@@ -125,11 +125,11 @@ export class ChannelDuplex extends Duplex {
     this.attach(inner)
   }
 
-  /** Called once when the ssh2 channel closes; subclasses record exit state here. */
+  /** Called once when the raw channel closes; subclasses record exit state here. @internal */
   protected onInnerClose(): void {}
 
   /**
-   * A write after the ssh2 channel closed fails with ConnectionLostError (and destroys this
+   * A write after the channel closed fails with ConnectionLostError (and destroys this
    * stream, as a failed write does), not with Node's 'write after end' for the end() above.
    */
   override write(chunk: unknown, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {

@@ -2,7 +2,7 @@ import { isIP, type AddressInfo } from 'node:net'
 import { setTimeout as setTimer, clearTimeout as clearTimer } from 'node:timers'
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ConnectionLostError } from './errors.js'
-import { onConnectionClose } from './internal/ssh2-internals.js'
+import { onConnectionClose } from './internal/protocol-internals.js'
 
 /** Lists the `readyState` values `net.Socket` reports. */
 export type SocketReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed'
@@ -14,17 +14,17 @@ export type SocketReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | '
  */
 export interface ChannelSocketInfo {
   /** Address the channel leads to (`net.Socket#remoteAddress`). */
-  readonly remoteAddress?: string
+  readonly remoteAddress?: string | undefined
   /** Port the channel leads to. */
-  readonly remotePort?: number
+  readonly remotePort?: number | undefined
   /** Originator address announced for the channel. */
-  readonly localAddress?: string
+  readonly localAddress?: string | undefined
   /** Originator port announced for the channel. */
-  readonly localPort?: number
+  readonly localPort?: number | undefined
   /** Called when the socket goes from unref'd back to ref'd; see {@link ChannelSocket.ref}. */
-  readonly ref?: () => void
+  readonly ref?: (() => void) | undefined
   /** Called when the socket goes from ref'd to unref'd; see {@link ChannelSocket.unref}. */
-  readonly unref?: () => void
+  readonly unref?: (() => void) | undefined
 }
 
 /** The callback `write()` takes. */
@@ -103,7 +103,7 @@ export class ChannelSocket extends ChannelDuplex {
     return socket
   }
 
-  /** Attaches the ssh2 channel and announces the connection on the next tick. */
+  /** Attaches the raw channel and announces the connection on the next tick. @internal */
   protected override attach(inner: RawChannel): void {
     if (this.destroyed) {
       // Destroyed while the channel was opening: free the channel instead of leaking it.

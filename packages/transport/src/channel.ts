@@ -2,22 +2,22 @@ import { Readable } from 'node:stream'
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ChannelSocket } from './channel-socket.js'
 import { ConnectionLostError, SSHError } from './errors.js'
-import { onConnectionClose, peerSentEof } from './internal/ssh2-internals.js'
+import { onConnectionClose, peerSentEof } from './internal/protocol-internals.js'
 
 /** Terminal settings for {@link Channel.getPty} (RFC 4254 §6.2). */
 export interface PtyOptions {
   /** TERM value; default 'vt100'. */
-  term?: string
+  term?: string | undefined
   /** Width in characters; default 80. */
-  cols?: number
+  cols?: number | undefined
   /** Height in rows; default 24. */
-  rows?: number
+  rows?: number | undefined
   /** Width in pixels; default 640. */
-  width?: number
+  width?: number | undefined
   /** Height in pixels; default 480. */
-  height?: number
-  /** Encoded terminal modes, by opcode name (ssh2's `modes`). */
-  modes?: Record<string, number>
+  height?: number | undefined
+  /** Encoded terminal modes (RFC 4254 §8), by opcode name, e.g. `{ ECHO: 0 }`. */
+  modes?: Record<string, number> | undefined
 }
 
 /** How a session's command ended: paramiko's `recv_exit_status` plus the signal. */
@@ -48,10 +48,10 @@ interface RawSessionChannel extends RawChannel {
 
 /** Socket-address details reported by {@link Channel.asSocket}. @internal */
 export interface ChannelAddressInfo {
-  remoteAddress?: string
-  remotePort?: number
-  localAddress?: string
-  localPort?: number
+  remoteAddress?: string | undefined
+  remotePort?: number | undefined
+  localAddress?: string | undefined
+  localPort?: number | undefined
 }
 
 /**
@@ -59,9 +59,9 @@ export interface ChannelAddressInfo {
  * `stderr`; paramiko's `Channel`.
  *
  * A session channel from `Transport.openSession()` opens together with its first request
- * (`exec`, `invokeShell` or `invokeSubsystem`): ssh2 1.17 sends the open and that request as
- * one step, so `getPty()` and `setEnvironmentVariable()` are gathered first and sent with it,
- * and a refusal (e.g. sshd's MaxSessions) surfaces from that request.
+ * (`exec`, `invokeShell` or `invokeSubsystem`): the SSH library underneath sends the open and
+ * that request as one step, so `getPty()` and `setEnvironmentVariable()` are gathered first and
+ * sent with it, and a refusal (e.g. sshd's MaxSessions) surfaces from that request.
  *
  * @example
  * ```ts
@@ -157,6 +157,7 @@ export class Channel extends ChannelDuplex {
     return ChannelSocket.fromChannel(this, this.#address)
   }
 
+  /** Ends stderr and records the exit status once the raw channel closes. @internal */
   protected override onInnerClose(): void {
     this.stderr.push(null)
     this.#recordExit({ code: null, signal: null })

@@ -2,7 +2,6 @@
  * Opening channels over ssh2 1.17's Client: session requests (the open is deferred to the first
  * request, see Channel), direct-tcpip and direct-streamlocal@openssh.com (RFC 4254 §7.2, OpenSSH
  * PROTOCOL §2.4).
- * @internal
  */
 import type { Client } from 'ssh2'
 import { Channel, type SessionBackend, type SessionRequest } from './channel.js'
@@ -11,7 +10,7 @@ import { SSHError } from './errors.js'
 import { translateChannelOpenError } from './internal/translate-error.js'
 import type { TrackOptions } from './internal/pending.js'
 
-/** Tracks an operation against the transport's lifetime (PendingOps.track, bound). */
+/** Tracks an operation against the transport's lifetime (PendingOps.track, bound). @internal */
 export type Track = <T>(
   start: (resolve: (value: T) => void, reject: (err: unknown) => void) => ((reason: unknown) => void) | void,
   options?: TrackOptions,
@@ -24,6 +23,7 @@ type Ssh2Callback = (err: Error | undefined, channel: RawChannel) => void
  * ssh2 parses a whole TCP read at once, so the channel's 'exit' and 'close' can fire in the same
  * tick as the open, before any promise continuation could attach listeners. A channel that
  * arrives after the caller gave up (abort, timeout, close) is closed at once rather than leaked.
+ * @internal
  */
 export function openRaw<T>(
   track: Track,
@@ -56,7 +56,7 @@ function translateRequestError(err: Error, what: string): SSHError {
   return new SSHError(`server refused ${what}: ${err.message}`, { cause: err })
 }
 
-/** Builds the backend a deferred session channel opens through. */
+/** Builds the backend a deferred session channel opens through. @internal */
 export function sessionBackend(client: Client, track: Track, timeoutMs: number): SessionBackend {
   return {
     start(request: SessionRequest, attach: (channel: RawChannel) => void): Promise<void> {
@@ -107,7 +107,7 @@ function ptyOf(pty: NonNullable<Extract<SessionRequest, { kind: 'exec' }>['pty']
   }
 }
 
-/** Opens a direct-tcpip channel to `host:port` (RFC 4254 §7.2). */
+/** Opens a direct-tcpip channel to `host:port` (RFC 4254 §7.2). @internal */
 export function openDirectTcpip(
   client: Client,
   track: Track,
@@ -122,7 +122,7 @@ export function openDirectTcpip(
   }, options, (raw) => new Channel('direct-tcpip', raw, address))
 }
 
-/** Opens a direct-streamlocal@openssh.com channel to a Unix socket on the server. */
+/** Opens a direct-streamlocal@openssh.com channel to a Unix socket on the server. @internal */
 export function openDirectStreamLocal(client: Client, track: Track, socketPath: string, options: TrackOptions): Promise<Channel> {
   return openRaw(track, `a streamlocal channel to ${socketPath}`, (cb) => {
     client.openssh_forwardOutStreamLocal(socketPath, cb as never)

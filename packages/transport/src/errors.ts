@@ -1,5 +1,5 @@
 /**
- * The error tree shared by every package (DESIGN.md §3). Each class has a literal `name`
+ * The error tree shared by every package: every error is an SSHError. Each class has a literal `name`
  * (it survives minifiers) and a stable string `code`, so `switch (err.code)` narrows.
  * Messages name host, user and method; they never carry a secret.
  */
@@ -244,7 +244,7 @@ export class SFTPError extends SSHError {
   readonly status: number | undefined
 
   /** Creates an SFTP error. */
-  constructor(message: string, fields: { path?: string; status?: number } = {}, options?: SSHErrorOptions) {
+  constructor(message: string, fields: { path?: string | undefined; status?: number | undefined } = {}, options?: SSHErrorOptions) {
     super(message, options)
     this.path = fields.path
     this.status = fields.status
@@ -261,14 +261,17 @@ export class ConfigError extends SSHError {
   readonly line: number | undefined
 
   /** Creates a config error. */
-  constructor(message: string, fields: { file?: string; line?: number } = {}, options?: SSHErrorOptions) {
+  constructor(message: string, fields: { file?: string | undefined; line?: number | undefined } = {}, options?: SSHErrorOptions) {
     super(message, options)
     this.file = fields.file
     this.line = fields.line
   }
 }
 
-/** Raises when one host has both a jump gateway and a ProxyCommand (DESIGN.md §3). */
+/**
+ * Raises when one host is given both a jump gateway and a ProxyCommand by different sources (an
+ * explicit option and another option or ssh_config), before any socket opens or process starts.
+ */
 export class GatewayConflictError extends SSHError {
   override readonly name = 'GatewayConflictError' as const
   override readonly code = 'ERR_SSH_GATEWAY_CONFLICT' as const

@@ -2,7 +2,6 @@
  * Remote (server → client) port forwarding, RFC 4254 §7: `tcpip-forward` requests, the
  * `forwarded-tcpip` channels they bring, and paramiko's `accept()` queue for forwards without
  * a handler.
- * @internal
  */
 import type { Client } from 'ssh2'
 import { Channel } from './channel.js'

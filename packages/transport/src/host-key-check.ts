@@ -1,13 +1,12 @@
 /**
  * Bridges a {@link HostKeyVerifier} to ssh2's `hostVerifier`: the verifier's answer reaches ssh2
  * as a strict boolean, every error path rejects, and a re-key must present the same key.
- * @internal
  */
 import { HostKeyError } from './errors.js'
 import type { HostKeyVerifier } from './host-keys/verifiers.js'
 import { PublicKey } from './keys/public-key.js'
 
-/** The outcome the transport needs after ssh2 called the verifier. */
+/** The outcome the transport needs after ssh2 called the verifier. @internal */
 export interface HostKeyCheckState {
   /** The key the server presented in the first key exchange. */
   key: PublicKey | undefined
@@ -15,10 +14,10 @@ export interface HostKeyCheckState {
   error: HostKeyError | undefined
 }
 
-/** ssh2 1.17's two-argument `hostVerifier(keyBlob, verify)`. */
+/** ssh2 1.17's two-argument `hostVerifier(keyBlob, verify)`. @internal */
 export type Ssh2HostVerifier = (key: Buffer, verify: (ok: boolean) => void) => void
 
-/** Builds ssh2's hostVerifier around `verifier`, recording the outcome in `state`. */
+/** Builds ssh2's hostVerifier around `verifier`, recording the outcome in `state`. @internal */
 export function makeHostVerifier(
   verifier: HostKeyVerifier,
   target: { hostname: string; port: number },

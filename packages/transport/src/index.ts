@@ -1,6 +1,7 @@
 /**
  * One SSH session over one byte stream: paramiko's `Transport` (client side), channels as
- * streams and sockets, keys, OpenSSH known_hosts and SFTP. The only package that talks to `ssh2`.
+ * streams and sockets, keys, OpenSSH known_hosts and SFTP. The only package that talks to the
+ * protocol library underneath.
  *
  * @packageDocumentation
  * @module @x/transport

@@ -2,7 +2,6 @@
  * OpenSSH's ServerAliveInterval/ServerAliveCountMax for a Transport: every `intervalMs` without
  * inbound traffic a `keepalive@openssh.com` global request goes out; when `countMax` of them are
  * outstanding at the next tick, the peer is declared dead ((countMax + 1) × interval at most).
- * @internal
  */
 import { TimeoutError } from './errors.js'
 

@@ -3,60 +3,60 @@ import type { HostKeyVerifier } from './host-keys/verifiers.js'
 
 /** Algorithm preferences, each a list in order of preference (OpenSSH names). */
 export interface AlgorithmOptions {
-  readonly kex?: readonly string[]
-  readonly cipher?: readonly string[]
-  readonly mac?: readonly string[]
-  readonly serverHostKey?: readonly string[]
-  readonly compress?: readonly string[]
+  readonly kex?: readonly string[] | undefined
+  readonly cipher?: readonly string[] | undefined
+  readonly mac?: readonly string[] | undefined
+  readonly serverHostKey?: readonly string[] | undefined
+  readonly compress?: readonly string[] | undefined
 }
 
 /** Per-phase time limits in milliseconds; 0 disables one. */
 export interface TransportTimeouts {
   /** TCP connect (only when the Transport dials). Default 20 000. */
-  readonly connectMs?: number
+  readonly connectMs?: number | undefined
   /** Version exchange, key exchange and host-key check. Default 20 000. */
-  readonly handshakeMs?: number
+  readonly handshakeMs?: number | undefined
   /** Each authentication attempt, paused while a keyboard-interactive handler waits. Default 30 000. */
-  readonly authMs?: number
+  readonly authMs?: number | undefined
   /** Opening a channel, a session request, a global request. Default 30 000. */
-  readonly channelMs?: number
+  readonly channelMs?: number | undefined
 }
 
 /** Keepalive settings (OpenSSH ServerAliveInterval / ServerAliveCountMax). */
 export interface KeepaliveOptions {
   readonly intervalMs: number
-  readonly countMax?: number
+  readonly countMax?: number | undefined
 }
 
 /** Options of `new Transport(...)`; validated once, never mutated. */
 export interface TransportOptions {
   /** Decides whether the server's host key is accepted. Default: strict known_hosts over the user's files. */
-  readonly hostKeyVerifier?: HostKeyVerifier
+  readonly hostKeyVerifier?: HostKeyVerifier | undefined
   /** Name the host key is checked under when `sock` is given (and in messages). */
-  readonly hostname?: string
+  readonly hostname?: string | undefined
   /** Port the host key is checked under when `sock` is given. Default 22. */
-  readonly port?: number
-  readonly algorithms?: AlgorithmOptions
+  readonly port?: number | undefined
+  readonly algorithms?: AlgorithmOptions | undefined
   /** Starts keepalive once authenticated; `setKeepalive()` changes it later. */
-  readonly keepalive?: KeepaliveOptions
-  readonly timeouts?: TransportTimeouts
+  readonly keepalive?: KeepaliveOptions | undefined
+  readonly timeouts?: TransportTimeouts | undefined
   /** Offers zlib@openssh.com/zlib compression. Default false. */
-  readonly compression?: boolean
+  readonly compression?: boolean | undefined
   /** Refuses, before authentication, a server that does not do strict key exchange (Terrapin countermeasure). */
-  readonly requireStrictKex?: boolean
-  /** Receives ssh2's protocol trace, one line per call. Never receives secrets. */
-  readonly debug?: (line: string) => void
+  readonly requireStrictKex?: boolean | undefined
+  /** Receives the protocol library's debug trace, one line per call. Never receives secrets. */
+  readonly debug?: ((line: string) => void) | undefined
   /** How long `close()` waits for the peer before destroying the socket. Default 2 000. */
-  readonly closeGraceMs?: number
+  readonly closeGraceMs?: number | undefined
   /**
    * Forwards this agent socket to the server (`ssh -A`): every exec and shell session requests
    * agent forwarding, and the server's agent channels are connected to this socket.
    */
-  readonly agentForwarding?: string
+  readonly agentForwarding?: string | undefined
 }
 
 /** Where a Transport connects: a ready byte stream, 'host:port', or `{ host, port }`. */
-export type TransportTarget = Duplex | string | { readonly host: string; readonly port?: number }
+export type TransportTarget = Duplex | string | { readonly host: string; readonly port?: number | undefined }
 
 /** Options after validation. @internal */
 export interface ResolvedTransportOptions {
@@ -134,7 +134,7 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
 }
 
 /** Parses 'host', 'host:port', '[v6]:port' or `{ host, port }`. @internal */
-export function parseTarget(target: string | { readonly host: string; readonly port?: number }): { host: string; port: number } {
+export function parseTarget(target: string | { readonly host: string; readonly port?: number | undefined }): { host: string; port: number } {
   if (typeof target === 'object') {
     if (typeof target.host !== 'string' || target.host === '') throw new TypeError('target.host must be a non-empty string')
     return { host: target.host, port: checkPort(target.port ?? 22) }

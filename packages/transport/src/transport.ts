@@ -19,7 +19,7 @@ import { RemoteForwards, type ForwardHandler } from './forwarding.js'
 import { makeHostVerifier, type HostKeyCheckState } from './host-key-check.js'
 import { fixedHostKey, knownHosts, type HostKeyVerifier } from './host-keys/verifiers.js'
 import { PendingOps, type TrackOptions } from './internal/pending.js'
-import { noteCloseCause, observeMessage, sendGlobalRequest, sendIgnore, startRekey, strictKexOf } from './internal/ssh2-internals.js'
+import { noteCloseCause, observeMessage, sendGlobalRequest, sendIgnore, startRekey, strictKexOf } from './internal/protocol-internals.js'
 import { translateTransportError, type TransportStage } from './internal/translate-error.js'
 import { Keepalive } from './keepalive.js'
 import type { PrivateKey } from './keys/private-key.js'
@@ -58,7 +58,7 @@ export interface TransportEvents {
 
 /** The `signal` every async call accepts. */
 export interface SignalOption {
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 /** Answer to a global request sent with `wantReply`. */
@@ -117,7 +117,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     super()
     this.#options = resolveTransportOptions(options)
     if (typeof target === 'string' || (typeof target === 'object' && target !== null && !('pipe' in target))) {
-      this.#dial = parseTarget(target as string | { host: string; port?: number })
+      this.#dial = parseTarget(target as string | { host: string; port?: number | undefined })
       this.#name = { hostname: options.hostname ?? this.#dial.host, port: options.port ?? this.#dial.port }
     } else if (target && typeof (target as Duplex).pipe === 'function') {
       this.#sock = target as Duplex
@@ -218,7 +218,7 @@ export class Transport extends EventEmitter<TransportEvents> {
    * @throws BadAuthenticationTypeError when the server does not allow password (nor the fallback).
    * @throws AuthenticationError when the password is wrong.
    */
-  async authPassword(username: string, password: string, options: SignalOption & { fallback?: boolean } = {}): Promise<string[]> {
+  async authPassword(username: string, password: string, options: SignalOption & { fallback?: boolean | undefined } = {}): Promise<string[]> {
     checkUser(username)
     if (typeof password !== 'string') throw new TypeError('password must be a string')
     try {
@@ -244,9 +244,9 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /**
    * Authenticates by keyboard-interactive (RFC 4256); paramiko's `auth_interactive`. `handler`
-   * answers each round; no timer runs while it is pending. ssh2 1.17 answers rounds without
-   * prompts itself (the handler sees only rounds with prompts) and sends an empty submethods
-   * field, so `submethods` is validated but not sent.
+   * answers each round; no timer runs while it is pending. Rounds without prompts are answered
+   * without calling the handler, and the submethods field goes out empty (a limit of the
+   * protocol library underneath), so `submethods` is validated but not sent.
    */
   authInteractive(username: string, handler: InteractiveHandler, submethods?: string, options: SignalOption = {}): Promise<string[]> {
     if (submethods !== undefined && typeof submethods !== 'string') throw new TypeError('submethods must be a string')
@@ -279,9 +279,9 @@ export class Transport extends EventEmitter<TransportEvents> {
    */
   async connect(options: SignalOption & {
     username: string
-    password?: string
-    privateKey?: PrivateKey | string | Buffer
-    hostKey?: PublicKey | string
+    password?: string | undefined
+    privateKey?: PrivateKey | string | Buffer | undefined
+    hostKey?: PublicKey | string | undefined
   }): Promise<void> {
     const { username, password, privateKey, hostKey, signal } = options
     checkUser(username)
@@ -338,7 +338,7 @@ export class Transport extends EventEmitter<TransportEvents> {
    */
   async openChannel(
     kind: 'session' | 'direct-tcpip' | 'direct-streamlocal@openssh.com',
-    options: SignalOption & { dest?: readonly [string, number] | readonly [string]; src?: readonly [string, number]; timeoutMs?: number } = {},
+    options: SignalOption & { dest?: readonly [string, number] | readonly [string] | undefined; src?: readonly [string, number] | undefined; timeoutMs?: number | undefined } = {},
   ): Promise<Channel> {
     const client = this.#requireAuthenticated()
     const track: TrackOptions = { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeouts.channelMs }
@@ -385,7 +385,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   }
 
   /** Resolves with the next forwarded channel that had no handler, or null on timeout/close; paramiko's `accept`. */
-  accept(options: SignalOption & { timeoutMs?: number } = {}): Promise<Channel | null> {
+  accept(options: SignalOption & { timeoutMs?: number | undefined } = {}): Promise<Channel | null> {
     if (!this.#forwards) return Promise.resolve(null)
     return this.#forwards.accept(options.timeoutMs, options.signal)
   }
@@ -427,7 +427,7 @@ export class Transport extends EventEmitter<TransportEvents> {
    * Sends a global request (RFC 4254 §4); paramiko's `global_request`. With `wantReply`
    * (default true) resolves with the server's answer; without, resolves once sent.
    */
-  async globalRequest(kind: string, data?: Buffer, options: SignalOption & { wantReply?: boolean } = {}): Promise<GlobalRequestReply | undefined> {
+  async globalRequest(kind: string, data?: Buffer, options: SignalOption & { wantReply?: boolean | undefined } = {}): Promise<GlobalRequestReply | undefined> {
     if (typeof kind !== 'string' || kind === '') throw new TypeError('kind must be a non-empty string')
     const client = this.#requireAuthenticated()
     if (options.wantReply === false) {
@@ -557,7 +557,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     // Our listener stays for the socket's whole life: no error event ever goes unheard.
     sock.on('error', () => {})
     sock.on('data', () => this.#keepalive?.traffic())
-    client.on('error', (err: Error & { level?: string }) => this.#onSsh2Error(err))
+    client.on('error', (err: Error & { level?: string | undefined }) => this.#onSsh2Error(err))
     client.on('close', () => this.#finalize(this.#closeReason()))
     client.on('banner', (message: string) => {
       this.#banner = message
@@ -608,7 +608,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     if (!first) this.emit('rekey', this.#negotiated)
   }
 
-  #onSsh2Error(err: Error & { level?: string }): void {
+  #onSsh2Error(err: Error & { level?: string | undefined }): void {
     if (err.level === 'agent' || err.level === 'client-authentication') {
       this.#auth.observeError(err)
       return

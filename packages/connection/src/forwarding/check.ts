@@ -1,5 +1,5 @@
 /**
- * Argument checks of the forwards: programmer mistakes are TypeError/RangeError (DESIGN.md §3).
+ * Argument checks of the forwards: programmer mistakes are TypeError/RangeError, not SSHError.
  * @internal
  */
 import { ConnectionLostError, SSHError, type Transport } from '@x/transport'

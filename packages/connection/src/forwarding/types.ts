@@ -1,6 +1,6 @@
 /**
- * Option and handle types of `forwardLocal()` and `forwardRemote()`. None of them is an `ssh2`
- * type (DESIGN.md §1).
+ * Option and handle types of `forwardLocal()` and `forwardRemote()`, all of this library's own:
+ * no type of the protocol library underneath appears in a public signature.
  */
 import type { SSHError } from '@x/transport'
 

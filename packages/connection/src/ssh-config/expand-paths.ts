@@ -11,9 +11,9 @@ import type { ResolvedSshConfig } from './types.js'
 
 /** Local facts for the expansion; the same ones given to resolveSshConfig(). */
 export interface ExpandSshConfigPathsOptions {
-  readonly homeDir?: string
-  readonly localUser?: string
-  readonly localHostname?: string
+  readonly homeDir?: string | undefined
+  readonly localUser?: string | undefined
+  readonly localHostname?: string | undefined
 }
 
 /**

@@ -10,37 +10,37 @@
  *   file in errors; relative Includes still resolve against ~/.ssh, as OpenSSH does for every
  *   user config).
  */
-export type SshConfigSource = false | string | readonly string[] | { readonly text: string; readonly path?: string }
+export type SshConfigSource = false | string | readonly string[] | { readonly text: string; readonly path?: string | undefined }
 
 /** Options of {@link resolveSshConfig}. */
 export interface ResolveSshConfigOptions {
   /** The config files to read (see {@link SshConfigSource}); default: ~/.ssh/config and the system file. */
-  readonly config?: SshConfigSource
+  readonly config?: SshConfigSource | undefined
   /** Explicit user (from `user@host` or options), like `ssh -l`: beats User from the config and is what `Match user` sees. */
-  readonly user?: string
+  readonly user?: string | undefined
   /** Explicit port, like `ssh -p`: beats Port from the config. */
-  readonly port?: number
+  readonly port?: number | undefined
   /**
    * Lets `Match exec` run its command (with $SHELL, or /bin/sh). Default false: a Match line whose
    * exec ssh would run raises ConfigError naming file and line, so a config that depends on a
    * command is never silently mis-resolved, and no command ever runs without this opt-in.
    */
-  readonly allowMatchExec?: boolean
+  readonly allowMatchExec?: boolean | undefined
   /** Home directory (`~`, `%d`, ~/.ssh/config); default: the passwd entry's, and $HOME for `~` in Include (as ssh). */
-  readonly homeDir?: string
+  readonly homeDir?: string | undefined
   /** Local user name (`Match localuser`, `%u`); default: the passwd entry of this process's uid. */
-  readonly localUser?: string
+  readonly localUser?: string | undefined
   /** Local host name (`%l`, `%L`, `%C`); default: os.hostname(). */
-  readonly localHostname?: string
+  readonly localHostname?: string | undefined
   /** The system-wide file; default `/etc/ssh/ssh_config`. */
-  readonly systemConfigPath?: string
+  readonly systemConfigPath?: string | undefined
   /**
    * Receives each config line that applies to the host but is ignored here (see
    * {@link SshConfigWarning}); `Connection` collects them as `sshConfigWarnings`.
    */
-  readonly onWarning?: (warning: SshConfigWarning) => void
+  readonly onWarning?: ((warning: SshConfigWarning) => void) | undefined
   /** Receives one line of text per warning (the same shape as Transport's `debug`). */
-  readonly debug?: (line: string) => void
+  readonly debug?: ((line: string) => void) | undefined
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Argument checks shared by `put()` and `get()`: programmer mistakes are TypeError/RangeError
- * (DESIGN.md §3), raised before anything touches the network or the disk.
+ * (not SSHError), raised before anything touches the network or the disk.
  * @internal
  */
 

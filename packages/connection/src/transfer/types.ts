@@ -1,5 +1,6 @@
 /**
- * Option and result types of `put()` and `get()`. None of them is an `ssh2` type (DESIGN.md §1).
+ * Option and result types of `put()` and `get()`, all of this library's own: no type of the
+ * protocol library underneath appears in a public signature.
  */
 
 /**
@@ -18,7 +19,7 @@ export type GetDestination = string | NodeJS.WritableStream
 /** Describes a finished transfer; Fabric's `fabric.transfer.Result`. */
 export interface TransferResult {
   /** The absolute local file written or read; absent when a stream or Buffer was used. */
-  readonly localPath?: string
+  readonly localPath?: string | undefined
   /** The remote file written or read, after a directory target got the file name appended. */
   readonly remotePath: string
   /** Bytes moved. */

@@ -1,7 +1,6 @@
 /**
  * Maps key types to host-key algorithm names (RFC 8332 for rsa-sha2-*), in OpenSSH 9.2's
  * default HostKeyAlgorithms order, so a Transport can prefer algorithms already known for a host.
- * @internal
  */
 
 const ALGORITHMS_BY_KEY_TYPE: Record<string, readonly string[]> = {

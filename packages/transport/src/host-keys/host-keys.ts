@@ -32,7 +32,7 @@ export interface MalformedLine {
 /** Options of {@link HostKeys.add} and {@link HostKeys.save}. */
 export interface HostKeysWriteOptions {
   /** Stores host names hashed (`|1|salt|hash`), as OpenSSH's HashKnownHosts does. Default false. */
-  readonly hash?: boolean
+  readonly hash?: boolean | undefined
 }
 
 interface StoredLine {

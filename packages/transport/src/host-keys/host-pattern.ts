@@ -1,7 +1,6 @@
 /**
  * Host matching for known_hosts, as OpenSSH 9.2 does it: `hostfile.c` (hashed names,
  * `[host]:port`) over `match.c`'s patterns (../match-pattern.ts).
- * @internal
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { decodeBase64Strict } from '../keys/ssh-wire.js'

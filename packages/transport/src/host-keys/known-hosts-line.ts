@@ -1,7 +1,6 @@
 /**
  * Parses one known_hosts line the way OpenSSH 9.2's `hostkeys_foreach_file` and `sshkey_read`
  * do (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"): `[@marker] hosts keytype base64 [comment]`.
- * @internal
  */
 import { KeyError } from '../errors.js'
 import { PublicKey } from '../keys/public-key.js'

@@ -15,11 +15,11 @@ export interface KnownHostsOptions {
    * writes. A leading `~/` means the home directory. Default: `~/.ssh/known_hosts`,
    * `/etc/ssh/ssh_known_hosts` (OpenSSH's UserKnownHostsFile and GlobalKnownHostsFile).
    */
-  readonly files?: readonly string[]
+  readonly files?: readonly string[] | undefined
   /** OpenSSH's StrictHostKeyChecking: 'strict' (`yes`, the default) or 'accept-new'. */
-  readonly policy?: 'strict' | 'accept-new'
+  readonly policy?: 'strict' | 'accept-new' | undefined
   /** Writes learnt hosts hashed (`|1|salt|hash`), as HashKnownHosts yes. Default false. */
-  readonly hash?: boolean
+  readonly hash?: boolean | undefined
 }
 
 /** The verifier {@link knownHosts} returns: it always answers with a promise and knows its files. */

@@ -1,7 +1,6 @@
 /**
  * Writes known_hosts files: whole-file atomic replacement, single-write appends, and
  * `ssh-keygen -H` hashing of lines.
- * @internal
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'

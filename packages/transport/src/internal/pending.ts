@@ -1,7 +1,6 @@
 /**
  * Tracks every in-flight operation of a Transport, so that each one settles exactly once:
  * by its own outcome, by its AbortSignal, by its timer, or by the transport closing.
- * @internal
  */
 import { TimeoutError, type TimeoutPhase } from '../errors.js'
 

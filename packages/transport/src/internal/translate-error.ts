@@ -1,8 +1,7 @@
 /**
- * The one module that turns ssh2's errors into this library's error tree (DESIGN.md §1).
+ * The one module that turns ssh2's connection and channel errors into this library's error tree.
  * ssh2 1.17 tags its errors with `level`: 'client-socket', 'handshake', 'protocol',
  * 'client-authentication', 'agent', 'client-timeout'; server DISCONNECTs carry a numeric `code`.
- * @internal
  */
 import {
   ChannelOpenError,
@@ -13,7 +12,7 @@ import {
   TimeoutError,
 } from '../errors.js'
 
-/** What the transport was doing when the error arrived. */
+/** What the transport was doing when the error arrived. @internal */
 export type TransportStage = 'connect' | 'handshake' | 'auth' | 'open'
 
 interface Ssh2Error extends Error {
@@ -24,7 +23,7 @@ interface Ssh2Error extends Error {
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ECONNRESET', 'ETIMEDOUT'])
 
-/** Translates a connection-level ssh2 (or socket) error seen during `stage`. */
+/** Translates a connection-level ssh2 (or socket) error seen during `stage`. @internal */
 export function translateTransportError(
   raw: unknown,
   stage: TransportStage,
@@ -48,7 +47,7 @@ export function translateTransportError(
   return new ConnectionLostError(`connection to ${where} lost: ${err.message}`, { cause: err })
 }
 
-/** Translates the error ssh2 passes to a channel-open callback (RFC 4254 §5.1). */
+/** Translates the error ssh2 passes to a channel-open callback (RFC 4254 §5.1). @internal */
 export function translateChannelOpenError(raw: unknown, what: string): SSHError {
   if (raw instanceof SSHError) return raw
   const err = (raw instanceof Error ? raw : new Error(String(raw))) as Ssh2Error

@@ -1,7 +1,6 @@
 /**
  * Internal access to the ssh2 key object behind a {@link PrivateKey}. The Transport's
  * authentication uses it; nothing here is exported from the package.
- * @internal
  */
 import type { ParsedKey } from 'ssh2'
 import type { PrivateKey } from './private-key.js'
@@ -10,7 +9,7 @@ import type { PrivateKey } from './private-key.js'
 // util.inspect, JSON.stringify, Object.getOwnPropertySymbols and structuredClone never reach it.
 const parsedKeys = new WeakMap<PrivateKey, ParsedKey>()
 
-/** Records the ssh2 key object for `key`; called once by the loader. */
+/** Records the ssh2 key object for `key`; called once by the loader. @internal */
 export function attachSsh2Key(key: PrivateKey, parsed: ParsedKey): void {
   parsedKeys.set(key, parsed)
 }
@@ -19,6 +18,7 @@ export function attachSsh2Key(key: PrivateKey, parsed: ParsedKey): void {
  * Returns the ssh2 parsed key behind `key`, for ssh2's `authHandler` (`{ type: 'publickey', key }`).
  *
  * @throws TypeError when `key` did not come from `loadPrivateKey()`.
+ * @internal
  */
 export function ssh2KeyOf(key: PrivateKey): ParsedKey {
   const parsed = parsedKeys.get(key)

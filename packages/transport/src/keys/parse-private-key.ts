@@ -1,7 +1,6 @@
 /**
  * Reads private key files and parses them with ssh2, translating ssh2's error messages into
  * {@link KeyError} reasons. The messages matched are ssh2 1.17's (lib/protocol/keyParser.js).
- * @internal
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
@@ -21,7 +20,7 @@ function looksLikeKeyText(value: string): boolean {
   return value.includes('\n') || /-----BEGIN |PuTTY-User-Key-File-/.test(value)
 }
 
-/** Returns the key bytes and a name for messages: the path, or 'from text' for inline keys. */
+/** Returns the key bytes and a name for messages: the path, or 'from text' for inline keys. @internal */
 export async function readKeySource(pathOrText: string | Buffer): Promise<{ data: Buffer; source: string }> {
   if (Buffer.isBuffer(pathOrText)) return { data: pathOrText, source: '(from Buffer)' }
   if (looksLikeKeyText(pathOrText)) return { data: Buffer.from(pathOrText, 'utf8'), source: '(from text)' }
@@ -82,6 +81,7 @@ function selfTest(key: ParsedKey): boolean {
  * working private key, and returns ssh2's key object.
  *
  * @throws {@link KeyError} with reason 'passphrase', 'unsupported' or 'invalid'.
+ * @internal
  */
 export function parsePrivateKeyData(data: Buffer, passphrase: Buffer | undefined, source: string): ParsedKey {
   const text = data.toString('utf8')

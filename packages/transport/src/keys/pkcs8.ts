@@ -2,7 +2,6 @@
  * Converts PKCS#8 private keys (`BEGIN PRIVATE KEY`, `BEGIN ENCRYPTED PRIVATE KEY`, as
  * `ssh-keygen -m PKCS8` and `openssl genpkey` write them) into a format ssh2 1.17 parses:
  * its parser knows OpenSSH, PKCS#1/SEC1 PEM and PPK, not PKCS#8.
- * @internal
  */
 import { createPrivateKey, randomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
@@ -11,7 +10,7 @@ import { sshStrings } from './ssh-wire.js'
 
 const PKCS8 = /-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/
 
-/** Tells whether `text` holds a PKCS#8 PEM key, and whether it is encrypted. */
+/** Tells whether `text` holds a PKCS#8 PEM key, and whether it is encrypted. @internal */
 export function pkcs8Kind(text: string): 'plain' | 'encrypted' | undefined {
   const m = PKCS8.exec(text)
   if (m === null) return undefined
@@ -26,6 +25,7 @@ const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1'])
  *
  * @throws {@link KeyError} `passphrase` (encrypted, none or wrong given), `unsupported` (a type or
  *   curve SSH cannot use here), `invalid` (not a readable key).
+ * @internal
  */
 export function pkcs8ToSsh2(text: string, passphrase: Buffer | undefined, source: string): string {
   const encrypted = pkcs8Kind(text) === 'encrypted'

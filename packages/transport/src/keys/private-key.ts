@@ -6,7 +6,7 @@ import { PublicKey } from './public-key.js'
 /** Options of {@link loadPrivateKey}. */
 export interface LoadPrivateKeyOptions {
   /** Decrypts an encrypted key. Used once while loading, never stored; '' counts as none. */
-  readonly passphrase?: string | Buffer
+  readonly passphrase?: string | Buffer | undefined
 }
 
 /**
@@ -87,7 +87,7 @@ export class PrivateKey {
  * ```
  * @throws {@link KeyError} `reason: 'unreadable'` when the file cannot be read (missing, not a file, no permission).
  * @throws {@link KeyError} `reason: 'passphrase'` when the key is encrypted and no passphrase, or a wrong one, is given.
- * @throws {@link KeyError} `reason: 'unsupported'` for a key format, cipher or type ssh2 cannot use.
+ * @throws {@link KeyError} `reason: 'unsupported'` for a key format, cipher or type that cannot be used here.
  * @throws {@link KeyError} `reason: 'invalid'` for damaged key data or a public key.
  * @throws TypeError when an argument has the wrong type.
  */

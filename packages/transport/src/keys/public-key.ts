@@ -39,7 +39,7 @@ export class PublicKey {
    * Reads a public key from its SSH wire format, the type taken from the blob's first string.
    * paramiko's `PKey.from_type_string` / `RSAKey(data=…)`.
    *
-   * @param blob - The key as ssh2's `hostVerifier` or a known_hosts line's base64 field holds it.
+   * @param blob - The key as the server's key exchange or a known_hosts line's base64 field holds it.
    * @param comment - Kept as {@link PublicKey.comment}; default ''.
    * @throws {@link KeyError} `reason: 'invalid'` when the bytes are not a well-formed key.
    * @throws {@link KeyError} `reason: 'unsupported'` for a well-formed blob of a type not supported

@@ -1,6 +1,5 @@
 /**
  * Reads and checks SSH wire-format public key blobs (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709 §4).
- * @internal
  */
 import { createPublicKey } from 'node:crypto'
 

@@ -1,6 +1,6 @@
 /**
  * The Transport's internal factory for {@link SftpClient}; it keeps ssh2's types out of the
- * public surface (DESIGN.md §1).
+ * public surface: no ssh2 type appears in a public signature.
  */
 import { SftpClient } from './sftp-client.js'
 import type { SftpClientOptions } from './types.js'
@@ -15,6 +15,7 @@ import type { SftpClientOptions } from './types.js'
  * ```ts
  * client.sftp((err, wrapper) => { if (!err) resolve(createSftpClient(wrapper, { onClose })) })
  * ```
+ * @internal
  */
 export function createSftpClient(wrapper: unknown, options: SftpClientOptions = {}): SftpClient {
   return new SftpClient(wrapper, options)

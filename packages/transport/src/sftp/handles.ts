@@ -7,7 +7,7 @@ import type { SftpSession } from './session.js'
 import { toSftpStats, type SftpStats } from './stats.js'
 import type { SftpOpenFlags } from './types.js'
 
-/** An open remote file: its session, its path (for errors) and ssh2's opaque handle. */
+/** An open remote file: its session, its path (for errors) and the server's opaque handle. */
 export interface RemoteFile {
   readonly session: SftpSession
   readonly path: string

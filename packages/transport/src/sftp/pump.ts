@@ -1,6 +1,7 @@
 /**
  * Moves bytes from a positional source to a positional sink with several requests in flight
- * (what makes SFTP fast over a long round trip, as OpenSSH's `sftp -R` and ssh2's fastGet do).
+ * (what makes SFTP fast over a long round trip, as OpenSSH's `sftp -R` and the underlying
+ * library's fastGet do).
  */
 
 /** Reads up to `length` bytes at `position` into `buf`; returns the bytes read, empty at EOF. */

@@ -3,11 +3,11 @@
  * callbacks into promises, tracks every pending call so that all of them reject when the channel
  * closes, and honours each call's AbortSignal.
  */
-import { channelWritable } from '../internal/ssh2-internals.js'
+import { channelWritable } from '../internal/protocol-internals.js'
 import type { SFTPWrapper } from 'ssh2'
 import { connectionLost, sftpStatusOf, translateSftpError, type SftpOperation } from './sftp-errors.js'
 
-/** The callback shape of ssh2's SFTP methods. */
+/** The callback shape of the protocol library's SFTP methods. */
 export type SftpCallback<T> = (err: Error | null | undefined, value?: T) => void
 
 /** One call: what it is (for errors), its signal, and how to release a result nobody awaits. */
@@ -17,7 +17,7 @@ export interface SftpRequest<T> extends SftpOperation {
   readonly release?: ((value: T) => void) | undefined
 }
 
-/** Tells whether `value` looks like ssh2's `SFTPWrapper` (what `Client#sftp()` yields). */
+/** Tells whether `value` looks like ssh2's `SFTPWrapper` (what `Client#sftp()` yields). @internal */
 export function isSftpWrapper(value: unknown): value is SFTPWrapper {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Record<string, unknown>
@@ -25,11 +25,11 @@ export function isSftpWrapper(value: unknown): value is SFTPWrapper {
 }
 
 /**
- * Wraps an ssh2 SFTP wrapper. `onShutdown` runs once, at the first of: the wrapper's 'error',
+ * Wraps the protocol library's SFTP wrapper. `onShutdown` runs once, at the first of: the wrapper's 'error',
  * 'end' or 'close', or {@link SftpSession.shutdown}.
  */
 export class SftpSession {
-  /** The ssh2 wrapper every request goes through. */
+  /** The ssh2 wrapper every request goes through. @internal */
   readonly wrapper: SFTPWrapper
   readonly #pending = new Set<(cause: unknown) => void>()
   readonly #onShutdown: (cause: unknown) => void
@@ -38,7 +38,7 @@ export class SftpSession {
   #channelClosed = false
   readonly #channelCloseWaiters: Array<() => void> = []
 
-  /** Attaches 'error', 'end' and 'close' listeners to `wrapper`; they stay for its lifetime. */
+  /** Attaches 'error', 'end' and 'close' listeners to `wrapper`; they stay for its lifetime. @internal */
   constructor(wrapper: SFTPWrapper, onShutdown: (cause: unknown) => void) {
     this.wrapper = wrapper
     this.#onShutdown = onShutdown
@@ -84,7 +84,7 @@ export class SftpSession {
   }
 
   /**
-   * Runs one ssh2 request as a promise. Rejects with `signal.reason` on abort (a late result is
+   * Runs one SFTP request as a promise. Rejects with `signal.reason` on abort (a late result is
    * handed to `release`), with SFTPError for a server status, and with ConnectionLostError when
    * the channel is or becomes closed.
    */

@@ -2,7 +2,7 @@
  * A promise-based SFTP v3 client over one session channel; paramiko's `SFTPClient`.
  */
 import type { Readable, Writable } from 'node:stream'
-import { sftpExtensions } from '../internal/ssh2-internals.js'
+import { sftpExtensions } from '../internal/protocol-internals.js'
 import { checkMode, checkOpenFlags } from './handles.js'
 import { mkdirOnce, mkdirRecursive } from './mkdirs.js'
 import { statusOf, type SftpOperation } from './sftp-errors.js'
@@ -42,8 +42,9 @@ export class SftpClient {
   readonly #onClose: ((error?: Error) => void) | undefined
 
   /**
-   * Wraps an ssh2 SFTP wrapper (internal: the Transport calls this through `createSftpClient`).
-   * @throws TypeError when `wrapper` is not an ssh2 SFTP wrapper.
+   * Wraps the SFTP session of a transport's channel (internal: the Transport calls this through
+   * `createSftpClient`; use `Transport.openSftpClient()`).
+   * @throws TypeError when `wrapper` is not such a session.
    */
   constructor(wrapper: unknown, options: T.SftpClientOptions = {}) {
     if (!isSftpWrapper(wrapper)) throw new TypeError('SftpClient needs the SFTP wrapper ssh2 yields from Client#sftp()')

@@ -1,11 +1,10 @@
 /**
- * The one place where ssh2's SFTP errors become ours (DESIGN.md §1: errors are translated in
- * exactly one module per concern).
- *
- * ssh2 1.17 reports a server status as an `Error` whose `code` is the numeric SFTP status; every
- * other error (a closed channel's "No response from server", a malformed packet, a missing
- * extension) has no numeric `code`.
+ * The one place where the protocol library's SFTP errors become ours: errors are translated in
+ * exactly one module per concern.
  */
+// ssh2 1.17 reports a server status as an `Error` whose `code` is the numeric SFTP status; every
+// other error (a closed channel's "No response from server", a malformed packet, a missing
+// extension) has no numeric `code`.
 import { ConnectionLostError, SFTPError } from '../errors.js'
 
 const STATUS_NAMES: Readonly<Record<number, string>> = {
@@ -34,7 +33,7 @@ const describe = (o: SftpOperation): string =>
   (o.toPath === undefined ? '' : ` -> '${o.toPath}'`) +
   (o.local === undefined ? '' : ` (local file '${o.local}')`)
 
-/** Returns the SFTP status ssh2 put in `err.code`, or undefined when it is not a status error. */
+/** Returns the SFTP status ssh2 put in `err.code`, or undefined when it is not a status error. @internal */
 export function sftpStatusOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined
   const code = (err as { code?: unknown }).code
@@ -58,6 +57,7 @@ export function connectionLost(o: SftpOperation, cause?: unknown): ConnectionLos
  * Translates an ssh2 SFTP error into an {@link SFTPError} with `path`, `status` and `cause`, or
  * into a {@link ConnectionLostError} when `closed` says the channel had gone away and the error is
  * not a server status.
+ * @internal
  */
 export function translateSftpError(err: unknown, o: SftpOperation, closed: boolean): SFTPError | ConnectionLostError {
   if (err instanceof SFTPError || err instanceof ConnectionLostError) return err

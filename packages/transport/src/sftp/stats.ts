@@ -94,7 +94,7 @@ const field = (raw: Record<string, unknown>, key: keyof SftpStatsFields): number
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 
-/** Converts the attributes object ssh2 hands back into an {@link SftpStats}. */
+/** Converts the attributes object ssh2 hands back into an {@link SftpStats}. @internal */
 export function toSftpStats(raw: unknown): SftpStats {
   const r = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {}
   return new SftpStats({

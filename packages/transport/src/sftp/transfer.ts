@@ -131,8 +131,8 @@ const transferSettings = (o: SftpTransferOptions): { concurrency: number; chunkS
 const progress = (o: SftpTransferOptions, total: number) =>
   o.onProgress === undefined ? undefined : (transferred: number) => o.onProgress?.(transferred, total)
 
-// Local fs errors inside a transfer become SFTPError (DESIGN.md §3: transfer failures), with the
-// fs error as cause; remote errors are already ours.
+// Local fs errors inside a transfer become SFTPError (a transfer fails with one error type),
+// with the fs error as cause; remote errors are already ours.
 async function localStep<R>(fn: () => Promise<R>, op: SftpOperation): Promise<R> {
   try {
     return await fn()

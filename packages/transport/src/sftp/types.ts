@@ -1,5 +1,6 @@
 /**
- * The option and result types of {@link SftpClient}. None of them is an `ssh2` type (DESIGN.md §1).
+ * The option and result types of {@link SftpClient}, all of this package's own: no type of the
+ * protocol library underneath appears here.
  */
 import type { SftpStats } from './stats.js'
 

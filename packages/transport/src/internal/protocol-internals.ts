@@ -1,7 +1,6 @@
 /**
  * Every reach into ssh2's private state lives here, so an ssh2 upgrade has one file to check.
  * Written against ssh2 1.17.0 (lib/client.js, lib/protocol/Protocol.js, lib/protocol/utils.js).
- * @internal
  */
 import { createRequire } from 'node:module'
 import type { EventEmitter } from 'node:events'
@@ -40,13 +39,14 @@ function protocolOf(client: Client): ProtocolInternals {
   return proto
 }
 
-/** Whether ssh2's native crypto binding (AES-GCM, chacha20-poly1305 fast paths) loaded. */
+/** Whether ssh2's native crypto binding (AES-GCM, chacha20-poly1305 fast paths) loaded. @internal */
 export const nativeCryptoLoaded: boolean = cryptoModule.bindingAvailable === true
 
 /**
  * Wraps one of ssh2's incoming-message handlers so `observe` sees the message first.
  * ssh2 1.17 does not update its `methodsLeft` after an agent key fails, nor report a
  * partial success seen during agent auth, so the auth driver records USERAUTH_FAILURE itself.
+ * @internal
  */
 export function observeMessage(client: Client, name: string, observe: (...args: unknown[]) => void): void {
   const handlers = protocolOf(client)._handlers
@@ -57,12 +57,12 @@ export function observeMessage(client: Client, name: string, observe: (...args: 
   }
 }
 
-/** Whether strict key exchange (the Terrapin countermeasure) is in force on this connection. */
+/** Whether strict key exchange (the Terrapin countermeasure) is in force on this connection. @internal */
 export function strictKexOf(client: Client): boolean {
   return (client as unknown as ClientInternals)._protocol?._strictMode === true
 }
 
-/** Whether a key exchange is in progress. */
+/** Whether a key exchange is in progress. @internal */
 export function kexInProgress(client: Client): boolean {
   return (client as unknown as ClientInternals)._protocol?._kexinit !== undefined
 }
@@ -87,6 +87,7 @@ function sendPayload(client: Client, payload: Buffer): void {
  * Sends SSH_MSG_GLOBAL_REQUEST (RFC 4254 §4). With `onReply`, the reply is matched in order
  * through ssh2's own callback queue (the one its keepalive and tcpip-forward use), so replies
  * stay paired with requests.
+ * @internal
  */
 export function sendGlobalRequest(
   client: Client,
@@ -111,7 +112,7 @@ export function sendGlobalRequest(
   sendPayload(client, payload)
 }
 
-/** Sends SSH_MSG_IGNORE with `data` (RFC 4253 §11.2). */
+/** Sends SSH_MSG_IGNORE with `data` (RFC 4253 §11.2). @internal */
 export function sendIgnore(client: Client, data: Buffer): void {
   sendPayload(client, Buffer.concat([Buffer.from([MSG_IGNORE]), sshString(data)]))
 }
@@ -119,6 +120,7 @@ export function sendIgnore(client: Client, data: Buffer): void {
 /**
  * Starts a key re-exchange (RFC 4253 §9); ssh2 1.17's Client has no public rekey(). Returns
  * false when an exchange is already running (its completion serves the caller as well).
+ * @internal
  */
 export function startRekey(client: Client): boolean {
   const proto = protocolOf(client) as ProtocolInternals & { rekey(): void }
@@ -127,7 +129,7 @@ export function startRekey(client: Client): boolean {
   return true
 }
 
-/** ssh2's default and supported algorithm lists, by our option names. */
+/** ssh2's default and supported algorithm lists, by our option names. @internal */
 export interface AlgorithmTables {
   readonly defaults: Readonly<Record<'kex' | 'serverHostKey' | 'cipher' | 'mac' | 'compress', readonly string[]>>
   readonly supported: Readonly<Record<'kex' | 'serverHostKey' | 'cipher' | 'mac' | 'compress', readonly string[]>>
@@ -135,7 +137,7 @@ export interface AlgorithmTables {
 
 const constants = require('ssh2/lib/protocol/constants.js') as Record<string, string[]>
 
-/** The algorithm tables of the installed ssh2 (they depend on OpenSSL and the native binding). */
+/** The algorithm tables of the installed ssh2 (they depend on OpenSSL and the native binding). @internal */
 export const algorithmTables: AlgorithmTables = Object.freeze({
   defaults: Object.freeze({
     kex: Object.freeze([...constants['DEFAULT_KEX']!]),
@@ -156,6 +158,7 @@ export const algorithmTables: AlgorithmTables = Object.freeze({
 /**
  * Whether the server's end of an ssh2 channel's data arrived (SSH_MSG_CHANNEL_EOF, RFC 4254
  * §5.3): ssh2 1.17 pushes the end of its readable side on EOF, before anyone has read it.
+ * @internal
  */
 export function peerSentEof(channel: unknown): boolean {
   return (channel as { _readableState?: { ended?: boolean } })._readableState?.ended === true
@@ -164,6 +167,7 @@ export function peerSentEof(channel: unknown): boolean {
 /**
  * Whether an ssh2 channel (or SFTP wrapper) can still carry requests. ssh2 1.17 writes requests
  * into a closed channel without complaint and never answers them, so callers check first.
+ * @internal
  */
 export function channelWritable(channel: unknown): boolean {
   const outgoing = (channel as { outgoing?: { state?: unknown } }).outgoing
@@ -173,6 +177,7 @@ export function channelWritable(channel: unknown): boolean {
 /**
  * The extensions the SFTP server advertised in its VERSION packet (name → data), which ssh2 1.17
  * keeps in the wrapper's private `_extensions` and only consults inside its `ext_*` methods.
+ * @internal
  */
 export function sftpExtensions(wrapper: unknown): Readonly<Record<string, string>> {
   const extensions = (wrapper as { _extensions?: unknown })._extensions
@@ -192,6 +197,7 @@ const closeCauses = new WeakMap<object, Error | null>()
  * Records why the owner is ending `client`, before it ends it: `null` when the owner closes in
  * order, else the error. The first cause recorded wins. Without a record, a connection that
  * closes without an ssh2 error was closed by the peer.
+ * @internal
  */
 export function noteCloseCause(client: object, cause: Error | null): void {
   if (!closeCauses.has(client)) closeCauses.set(client, cause)
@@ -207,6 +213,7 @@ const NON_FATAL_LEVELS = new Set(['client-authentication', 'agent'])
  * ({@link noteCloseCause}), or — when the peer simply hung up — an Error saying so. ssh2 1.17
  * emits a channel's own 'close' only after its readable side was drained, so a channel nobody
  * reads never learns its connection is gone. Returns a function that stops watching.
+ * @internal
  */
 export function onConnectionClose(channel: unknown, listener: (fatal: Error | undefined) => void): () => void {
   const client = (channel as { _client?: EventEmitter })._client
