@@ -24,7 +24,7 @@ export interface JumpHopRules {
   /** Converts a non-empty port text; a value ≤ 0 refuses the hop (OpenSSH: `a2port()`). */
   readonly port: (text: string) => number
   /** Accepts `ssh://[v6addr]` (OpenSSH refuses it: the URI host must be a valid domain). */
-  readonly bracketedUriHost?: boolean
+  readonly bracketedUriHost?: boolean | undefined
 }
 
 /**
