@@ -22,7 +22,8 @@ import { configFlag, configNumber, configString } from './config-values.js'
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection-options.js'
 import { hostKeyVerifierFor } from './host-key-policy.js'
 import { parseHostSpec } from './host-spec.js'
-import { collectRun, type Result, type RunOptions } from './run.js'
+import { collectRun, type CollectControls, type Result, type RunOptions } from './run.js'
+import { killGroupScript, trackedCommandLine } from './command-stop.js'
 import { withConnectTimeout } from './connect-timeout.js'
 import { SessionLimiter } from './session-limiter.js'
 import { resolveSshConfig, type ResolvedSshConfig } from './ssh-config/index.js'
@@ -40,6 +41,8 @@ export interface SessionOptions extends SignalOption {
 }
 
 const DEFAULT_KEEPALIVE = { intervalMs: 15_000, countMax: 3 }
+/** The bound of a process-group kill's second session, from open to exit status. */
+const KILL_GROUP_LIMIT_MS = 3_000
 
 /**
  * An SSH connection to one host, resolved and authenticated the way `ssh` would, with Fabric's
@@ -125,13 +128,19 @@ export class Connection {
   }
 
   /**
-   * Runs `command` and resolves with its Result; Fabric's `run`.
+   * Runs `command` and resolves with its Result; Fabric's `run`. A timeout, an abort or
+   * `maxBuffer` stops the command on the server before the call rejects (docs/timeouts.md).
    * @throws UnexpectedExitError when it exits non-zero (unless `warn`).
-   * @throws TimeoutError with phase 'command' after `timeoutMs`.
+   * @throws TimeoutError with phase 'command' after `timeoutMs`; its `stop` says how the command was stopped.
+   * @throws MaxBufferError when stdout or stderr exceeds `maxBuffer`.
    */
-  async run(command: string, options: RunOptions = {}): Promise<Result> {
-    const ch = await this.#session((c) => c.exec(command), options, options.signal)
-    return collectRun(ch, command, options, { connectionLost: this.#lostCheck(command) }).finally(() => ch.destroy())
+  async run(command: string, options: RunOptions & { readonly encoding: 'buffer' }): Promise<Result<Buffer>>
+  async run(command: string, options?: RunOptions & { readonly encoding?: 'utf8' | undefined }): Promise<Result<string>>
+  async run(command: string, options?: RunOptions): Promise<Result<string> | Result<Buffer>>
+  async run(command: string, options: RunOptions = {}): Promise<Result<string> | Result<Buffer>> {
+    const tracked = this.#tracked(command, options)
+    const ch = await this.#session((c) => c.exec(tracked?.line ?? command), options, options.signal)
+    return collectRun(ch, command, options, { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
   }
 
   /**
@@ -142,8 +151,47 @@ export class Connection {
   async sudo(command: string, options: SudoOptions = {}): Promise<Result> {
     const password = options.password ?? this.#options.auth?.password
     const { line, markers } = sudoCommandLine(command, options)
-    const ch = await this.#session((c) => c.exec(line), options, options.signal)
-    return collectSudo(ch, command, markers, password, options, this.#label(), { connectionLost: this.#lostCheck(command) }).finally(() => ch.destroy())
+    const tracked = this.#tracked(line, options)
+    const ch = await this.#session((c) => c.exec(tracked?.line ?? line), options, options.signal)
+    return collectSudo(ch, command, markers, password, options, this.#label(), { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
+  }
+
+  /** The tracked command line of `command` (RunOptions.trackProcessGroup), or undefined. */
+  #tracked(command: string, options: RunOptions): { line: string; tracking: NonNullable<CollectControls['tracking']> } | undefined {
+    if (options.trackProcessGroup === false || (options.pty !== undefined && options.pty !== false)) return undefined
+    const { line, marker } = trackedCommandLine(command)
+    return { line, tracking: { marker, killGroup: (pid, pgid) => this.#killGroup(pid, pgid) } }
+  }
+
+  /**
+   * Kills the command whose shell is `pid` in process group `pgid` from a session of its own (outside the session limiter: the
+   * stop must not queue behind the very commands it stops); resolves true once it is gone.
+   */
+  async #killGroup(pid: number, pgid: number): Promise<boolean> {
+    const t = this.#transport
+    if (!t?.isActive) return false
+    let ch: Channel | undefined
+    let timer: NodeJS.Timeout | undefined
+    const limit = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), KILL_GROUP_LIMIT_MS)
+    })
+    const kill = (async (): Promise<boolean> => {
+      ch = await t.openSession()
+      await ch.exec(killGroupScript(pid, pgid))
+      ch.end()
+      ch.resume()
+      ch.stderr.resume()
+      return (await ch.exitStatus()).code === 0
+    })()
+    kill.catch(() => {})
+    try {
+      return await Promise.race([kill, limit])
+    } catch {
+      return false
+    } finally {
+      clearTimeout(timer)
+      ch?.destroy()
+    }
   }
 
   /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */

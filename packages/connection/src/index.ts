@@ -14,7 +14,8 @@ export type {
   ConnectionHostKeyOptions,
   PassphraseCallback,
 } from './connection-options.js'
-export { Result } from './run.js'
+export { Result, DEFAULT_MAX_BUFFER } from './run.js'
+export { commandStopOf } from './command-stop.js'
 export type { RunOptions, Watcher } from './run.js'
 export type { SudoOptions } from './sudo.js'
 export { resolveSshConfig, expandSshConfigPaths } from './ssh-config/index.js'
@@ -50,5 +51,6 @@ export {
   GatewayConflictError,
   ProxyCommandError,
   UnexpectedExitError,
+  MaxBufferError,
 } from '@x/transport'
-export type { SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, CommandResult } from '@x/transport'
+export type { SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, CommandResult, CommandStop, StopMethod } from '@x/transport'

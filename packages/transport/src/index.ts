@@ -23,6 +23,7 @@ export {
   GatewayConflictError,
   ProxyCommandError,
   UnexpectedExitError,
+  MaxBufferError,
 } from './errors.js'
 export type {
   SSHErrorOptions,
@@ -31,6 +32,8 @@ export type {
   HostKeyErrorReason,
   KeyErrorReason,
   CommandResult,
+  CommandStop,
+  StopMethod,
 } from './errors.js'
 export { Transport } from './transport.js'
 export { supportedAlgorithms } from './algorithms.js'
