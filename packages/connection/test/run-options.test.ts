@@ -38,6 +38,11 @@ async function goneWithin(marker: string, ms: number): Promise<boolean> {
   }
 }
 
+/** Kills what a case left behind, whoever started it. */
+async function kill(marker: string): Promise<void> {
+  await root.run(`pkill -KILL -f '[s]leep ${marker}'`, { warn: true })
+}
+
 describe('Result', () => {
   it('keeps ok and failed in JSON.stringify', async () => {
     const json = JSON.parse(JSON.stringify(await c.run('exit 5', { warn: true }))) as Record<string, unknown>
@@ -74,7 +79,7 @@ describe('run({ maxBuffer })', () => {
       expect(streamed).toBe(1000)
       expect(await goneWithin(marker, 1000)).toBe(true)
     } finally {
-      await probe.run(`pkill -KILL -f '[s]leep ${marker}'`, { warn: true })
+      await kill(marker)
     }
   })
 
@@ -114,7 +119,7 @@ describe('process-group tracking', () => {
       expect((err as TimeoutError).stop).toEqual({ method: 'signal', mayStillRun: false })
       expect(await goneWithin(marker, 1000)).toBe(true)
     } finally {
-      await probe.run(`pkill -KILL -f '[s]leep ${marker}'`, { warn: true })
+      await kill(marker)
     }
   })
 
@@ -128,7 +133,7 @@ describe('process-group tracking', () => {
       expect(commandStopOf(err)).toEqual({ method: 'signal', mayStillRun: true })
       expect(await running(marker)).toBe(true)
     } finally {
-      await probe.run(`pkill -KILL -f '[s]leep ${marker}'`, { warn: true })
+      await kill(marker)
     }
   })
 
@@ -140,7 +145,7 @@ describe('process-group tracking', () => {
       expect((err as TimeoutError).stop?.method).toBe('pty-hangup')
       expect(await goneWithin(marker, 1000)).toBe(true)
     } finally {
-      await probe.run(`pkill -KILL -f '[s]leep ${marker}'`, { warn: true })
+      await kill(marker)
     }
   })
 })

@@ -43,8 +43,9 @@ async function goneBy(probe: Connection, marker: string, deadline: number): Prom
   }
 }
 
-async function cleanUp(probe: Connection, marker: string): Promise<void> {
-  await probe.run(`pkill -KILL -f '[s]leep ${marker}'`, { warn: true })
+/** Kills what a failed case left, as the user that started it. */
+async function cleanUp(owner: Connection, marker: string): Promise<void> {
+  await owner.run(`pkill -KILL -f '[s]leep ${marker}'`, { warn: true })
 }
 
 describe.each(['sshd', 'dropbear'] as const)('run() on %s stops the remote command', (kind) => {
@@ -67,7 +68,7 @@ describe.each(['sshd', 'dropbear'] as const)('run() on %s stops the remote comma
         expect((err as TimeoutError).stop).toMatchObject({ mayStillRun: false })
         expect(await goneBy(probe, marker, started + 300 + 1000)).toBe(true)
       } finally {
-        await cleanUp(probe, marker)
+        await cleanUp(c, marker)
       }
     })
 
@@ -86,7 +87,7 @@ describe.each(['sshd', 'dropbear'] as const)('run() on %s stops the remote comma
         expect(commandStopOf(err)).toMatchObject({ mayStillRun: false })
         expect(await goneBy(probe, marker, abortedAt + 1000)).toBe(true)
       } finally {
-        await cleanUp(probe, marker)
+        await cleanUp(c, marker)
       }
     })
   })
