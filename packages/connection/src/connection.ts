@@ -27,7 +27,7 @@ import { killGroupScript, trackedCommandLine } from './command-stop.js'
 import { withConnectTimeout } from './connect-timeout.js'
 import { SessionLimiter } from './session-limiter.js'
 import { resolveSshConfig, type ResolvedSshConfig } from './ssh-config/index.js'
-import { collectSudo, sudoCommandLine, type SudoOptions } from './sudo.js'
+import { collectSudo, shellQuote, sudoCommandLine, type SudoOptions } from './sudo.js'
 
 /** The `signal` every async call accepts. */
 export interface SignalOption {
@@ -151,23 +151,25 @@ export class Connection {
   async sudo(command: string, options: SudoOptions = {}): Promise<Result> {
     const password = options.password ?? this.#options.auth?.password
     const { line, markers } = sudoCommandLine(command, options)
-    const tracked = this.#tracked(line, options)
+    const tracked = this.#tracked(line, options, password ?? '')
     const ch = await this.#session((c) => c.exec(tracked?.line ?? line), options, options.signal)
     return collectSudo(ch, command, markers, password, options, this.#label(), { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
   }
 
   /** The tracked command line of `command` (RunOptions.trackProcessGroup), or undefined. */
-  #tracked(command: string, options: RunOptions): { line: string; tracking: NonNullable<CollectControls['tracking']> } | undefined {
+  #tracked(command: string, options: RunOptions, sudoPassword?: string): { line: string; tracking: NonNullable<CollectControls['tracking']> } | undefined {
     if (options.trackProcessGroup === false || (options.pty !== undefined && options.pty !== false)) return undefined
     const { line, marker } = trackedCommandLine(command)
-    return { line, tracking: { marker, killGroup: (pid, pgid) => this.#killGroup(pid, pgid) } }
+    return { line, tracking: { marker, killGroup: (pid, pgid) => this.#killGroup(pid, pgid, sudoPassword) } }
   }
 
   /**
-   * Kills the command whose shell is `pid` in process group `pgid` from a session of its own (outside the session limiter: the
-   * stop must not queue behind the very commands it stops); resolves true once it is gone.
+   * Kills the command whose shell is `pid` in process group `pgid` from a session of its own
+   * (outside the session limiter: the stop must not queue behind the very commands it stops);
+   * resolves true once it is gone. For sudo (`sudoPassword` given, '' when none), the script runs
+   * through `sudo -S` too: the user cannot signal the root processes sudo started.
    */
-  async #killGroup(pid: number, pgid: number): Promise<boolean> {
+  async #killGroup(pid: number, pgid: number, sudoPassword?: string): Promise<boolean> {
     const t = this.#transport
     if (!t?.isActive) return false
     let ch: Channel | undefined
@@ -177,8 +179,9 @@ export class Connection {
     })
     const kill = (async (): Promise<boolean> => {
       ch = await t.openSession()
-      await ch.exec(killGroupScript(pid, pgid))
-      ch.end()
+      const script = killGroupScript(pid, pgid)
+      await ch.exec(sudoPassword === undefined ? script : `sudo -S -p '' -- /bin/sh -c ${shellQuote(script)}`)
+      ch.end(sudoPassword === undefined ? undefined : `${sudoPassword}\n`)
       ch.resume()
       ch.stderr.resume()
       return (await ch.exitStatus()).code === 0
