@@ -23,11 +23,12 @@ import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnecti
 import { hostKeyVerifierFor } from './host-key-policy.js'
 import { parseHostSpec } from './host-spec.js'
 import { collectRun, type CollectControls, type Result, type RunOptions } from './run.js'
-import { killGroupScript, trackedCommandLine } from './command-stop.js'
+import { trackedCommandLine } from './command-stop.js'
+import { killRemoteProcesses } from './kill-remote.js'
 import { withConnectTimeout } from './connect-timeout.js'
 import { SessionLimiter } from './session-limiter.js'
 import { resolveSshConfig, type ResolvedSshConfig } from './ssh-config/index.js'
-import { collectSudo, shellQuote, sudoCommandLine, type SudoOptions } from './sudo.js'
+import { collectSudo, sudoCommandLine, type SudoOptions } from './sudo.js'
 
 /** The `signal` every async call accepts. */
 export interface SignalOption {
@@ -41,8 +42,6 @@ export interface SessionOptions extends SignalOption {
 }
 
 const DEFAULT_KEEPALIVE = { intervalMs: 15_000, countMax: 3 }
-/** The bound of a process-group kill's second session, from open to exit status. */
-const KILL_GROUP_LIMIT_MS = 3_000
 
 /**
  * An SSH connection to one host, resolved and authenticated the way `ssh` would, with Fabric's
@@ -160,41 +159,7 @@ export class Connection {
   #tracked(command: string, options: RunOptions, sudoPassword?: string): { line: string; tracking: NonNullable<CollectControls['tracking']> } | undefined {
     if (options.trackProcessGroup === false || (options.pty !== undefined && options.pty !== false)) return undefined
     const { line, marker } = trackedCommandLine(command)
-    return { line, tracking: { marker, killGroup: (pid, pgid) => this.#killGroup(pid, pgid, sudoPassword) } }
-  }
-
-  /**
-   * Kills the command whose shell is `pid` in process group `pgid` from a session of its own
-   * (outside the session limiter: the stop must not queue behind the very commands it stops);
-   * resolves true once it is gone. For sudo (`sudoPassword` given, '' when none), the script runs
-   * through `sudo -S` too: the user cannot signal the root processes sudo started.
-   */
-  async #killGroup(pid: number, pgid: number, sudoPassword?: string): Promise<boolean> {
-    const t = this.#transport
-    if (!t?.isActive) return false
-    let ch: Channel | undefined
-    let timer: NodeJS.Timeout | undefined
-    const limit = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), KILL_GROUP_LIMIT_MS)
-    })
-    const kill = (async (): Promise<boolean> => {
-      ch = await t.openSession()
-      const script = killGroupScript(pid, pgid)
-      await ch.exec(sudoPassword === undefined ? script : `sudo -S -p '' -- /bin/sh -c ${shellQuote(script)}`)
-      ch.end(sudoPassword === undefined ? undefined : `${sudoPassword}\n`)
-      ch.resume()
-      ch.stderr.resume()
-      return (await ch.exitStatus()).code === 0
-    })()
-    kill.catch(() => {})
-    try {
-      return await Promise.race([kill, limit])
-    } catch {
-      return false
-    } finally {
-      clearTimeout(timer)
-      ch?.destroy()
-    }
+    return { line, tracking: { marker, killGroup: (pid, pgid) => killRemoteProcesses(this.#transport, pid, pgid, sudoPassword) } }
   }
 
   /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */
