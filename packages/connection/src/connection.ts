@@ -24,7 +24,9 @@ import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnecti
 import { describeConfigSource, describeRoute, formatHost } from './debug-lines.js'
 import { describeHostKeyPolicy, hostKeyVerifierFor, loggingVerifier } from './host-key-policy.js'
 import { parseHostSpec } from './host-spec.js'
-import { collectRun, type Result, type RunOptions } from './run.js'
+import { collectRun, type CollectControls, type Result, type RunEncoding, type RunOptions, type RunOutput } from './run.js'
+import { trackedCommandLine } from './command-stop.js'
+import { killRemoteProcesses } from './kill-remote.js'
 import { withConnectTimeout } from './connect-timeout.js'
 import { SessionLimiter } from './session-limiter.js'
 import { resolveSshConfig, type ResolvedSshConfig, type SshConfigWarning } from './ssh-config/index.js'
@@ -167,13 +169,16 @@ export class Connection {
   }
 
   /**
-   * Runs `command` and resolves with its Result; Fabric's `run`.
+   * Runs `command` and resolves with its Result; Fabric's `run`. A timeout, an abort or
+   * `maxBuffer` stops the command on the server before the call rejects (docs/timeouts.md).
    * @throws UnexpectedExitError when it exits non-zero (unless `warn`).
-   * @throws TimeoutError with phase 'command' after `timeoutMs`.
+   * @throws TimeoutError with phase 'command' after `timeoutMs`; its `stop` says how the command was stopped.
+   * @throws MaxBufferError when stdout or stderr exceeds `maxBuffer`.
    */
-  async run(command: string, options: RunOptions = {}): Promise<Result> {
-    const ch = await this.#session((c) => c.exec(command), options, options.signal)
-    return collectRun(ch, command, options, { connectionLost: this.#lostCheck(command) }).finally(() => ch.destroy())
+  async run<E extends RunEncoding = 'utf8'>(command: string, options: RunOptions<E> = {}): Promise<Result<RunOutput<E>>> {
+    const tracked = this.#tracked(command, options)
+    const ch = await this.#session((c) => c.exec(tracked?.line ?? command), options, options.signal)
+    return collectRun(ch, command, options, { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
   }
 
   /**
@@ -184,8 +189,17 @@ export class Connection {
   async sudo(command: string, options: SudoOptions = {}): Promise<Result> {
     const password = options.password ?? this.#options.auth?.password
     const { line, markers } = sudoCommandLine(command, options)
-    const ch = await this.#session((c) => c.exec(line), options, options.signal)
-    return collectSudo(ch, command, markers, password, options, this.#label(), { connectionLost: this.#lostCheck(command) }).finally(() => ch.destroy())
+    const tracked = this.#tracked(line, options, password ?? '')
+    const ch = await this.#session((c) => c.exec(tracked?.line ?? line), options, options.signal)
+    return collectSudo(ch, command, markers, password, options, this.#label(), { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
+  }
+
+  /** The tracked command line of `command` (RunOptions.trackProcessGroup), or undefined. */
+  #tracked(command: string, options: RunOptions<RunEncoding>, sudoPassword?: string): { line: string; tracking: NonNullable<CollectControls['tracking']> } | undefined {
+    if (options.pty !== undefined && options.pty !== false) return undefined
+    if (!(options.trackProcessGroup ?? callerCanStop(options))) return undefined
+    const { line, marker } = trackedCommandLine(command)
+    return { line, tracking: { marker, killGroup: (pid, pgid) => killRemoteProcesses(this.#transport, pid, pgid, sudoPassword) } }
   }
 
   /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */
@@ -507,4 +521,13 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       },
     )
   })
+}
+
+/**
+ * Whether the caller gave `run` a bound that stops the command (`timeoutMs`, `signal`, an
+ * explicit finite `maxBuffer`): only then does process-group tracking change the command line
+ * by default, so a plain run sends the command exactly as given.
+ */
+function callerCanStop(options: RunOptions<RunEncoding>): boolean {
+  return (options.timeoutMs !== undefined && options.timeoutMs > 0) || options.signal !== undefined || (options.maxBuffer !== undefined && Number.isFinite(options.maxBuffer))
 }

@@ -14,8 +14,9 @@ export type {
   ConnectionHostKeyOptions,
   PassphraseCallback,
 } from './connection-options.js'
-export { Result } from './run.js'
-export type { RunOptions, Watcher } from './run.js'
+export { Result, DEFAULT_MAX_BUFFER } from './run.js'
+export { commandStopOf } from './command-stop.js'
+export type { RunOptions, RunEncoding, RunOutput, Watcher } from './run.js'
 export type { SudoOptions } from './sudo.js'
 export { resolveSshConfig, expandSshConfigPaths } from './ssh-config/index.js'
 export type { ResolvedSshConfig, ResolveSshConfigOptions, SshConfigSource, ExpandSshConfigPathsOptions } from './ssh-config/index.js'
@@ -51,8 +52,9 @@ export {
   GatewayConflictError,
   ProxyCommandError,
   UnexpectedExitError,
+  MaxBufferError,
 } from '@x/transport'
-export type { SSHErrorOptions, SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, SkippedKey, SkippedKeyReason, CommandResult } from '@x/transport'
+export type { SSHErrorOptions, SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, SkippedKey, SkippedKeyReason, CommandResult, CommandStop, StopMethod } from '@x/transport'
 
 // Host keys and private keys, for the `hostKeys` and `auth` options: one install is enough.
 export { knownHosts, fixedHostKey, insecureAcceptAnyHostKey, HostKeys, PublicKey, PrivateKey, loadPrivateKey } from '@x/transport'

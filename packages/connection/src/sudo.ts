@@ -13,7 +13,7 @@ import { collectRun, escapeRegExp, Result, type CollectControls, type RunOptions
  * Options of `Connection.sudo()`. `stdin` is not offered: sudo reads the password from the same
  * stream, so data sent before its prompt would be taken as the password.
  */
-export interface SudoOptions extends Omit<RunOptions, 'watchers' | 'stdin'> {
+export interface SudoOptions extends Omit<RunOptions, 'watchers' | 'stdin' | 'encoding'> {
   /** The sudo password (default: the connection's auth.password). */
   readonly password?: string | undefined
   /** Run as this user instead of root (`sudo -u`). */
@@ -71,7 +71,7 @@ export async function collectSudo(
   password: string | undefined,
   options: SudoOptions,
   target: string,
-  controls: Pick<CollectControls, 'connectionLost'> = {},
+  controls: Pick<CollectControls, 'connectionLost' | 'tracking'> = {},
 ): Promise<Result> {
   const { password: _password, user: _user, warn, ...runOptions } = options
   const prompt = new MarkerScanner(markers.prompt)
@@ -109,10 +109,11 @@ export async function collectSudo(
       { username: options.user ?? 'root', triedMethods: ['sudo'], allowedTypes: [] },
       { cause },
     )
-  let raw: Result
+  let raw: Result<string>
   try {
     raw = await collectRun(ch, command, {
       ...runOptions,
+      encoding: 'utf8',
       warn: true,
       onStderr: onErr,
       onStdout: onOut,
@@ -124,7 +125,7 @@ export async function collectSudo(
   if (!wasGranted) throw refusal()
   // Drop our markers (and, with a pty, the line end sudo echoes after the password).
   const unmark = (text: string): string => text.split(markers.granted).join('').split(new RegExp(`${escapeRegExp(markers.prompt)}(?:\\r?\\n)?`)).join('')
-  const result = new Result(command, unmark(raw.stdout), unmark(raw.stderr), raw.exitCode, raw.signal)
+  const result = new Result(command, unmark(raw.stdout), unmark(raw.stderr), raw.exitCode, raw.signal, raw.refusedEnv)
   if (!result.ok && !warn) throw new UnexpectedExitError(`command exited with ${result.signal ?? `code ${result.exitCode}`}: ${command}`, { result })
   return result
 }

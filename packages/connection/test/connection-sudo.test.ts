@@ -1,5 +1,6 @@
 import { ensureSudo, startSshd, type SshdHandle } from '@x/testbed'
-import { AuthenticationError, UnexpectedExitError, type Connection } from '@x/connection'
+import { randomInt } from 'node:crypto'
+import { AuthenticationError, TimeoutError, UnexpectedExitError, type Connection } from '@x/connection'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionTo } from './helpers.js'
 
@@ -47,5 +48,20 @@ describe('Connection.sudo against a real sudo', () => {
     const err = await c.sudo('exit 5', { password: sshd.password }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(UnexpectedExitError)
     expect((err as UnexpectedExitError).result.exitCode).toBe(5)
+  })
+
+  it('stops the root command behind sudo on a timeout, within 1 s', async () => {
+    const marker = `41.${randomInt(1e9)}`
+    const started = Date.now()
+    const err = await c.sudo(`sleep ${marker}; true`, { password: sshd.password, timeoutMs: 1500 }).catch((e: unknown) => e)
+    const stopped = Date.now()
+    try {
+      expect(err).toBeInstanceOf(TimeoutError)
+      expect((err as TimeoutError).stop).toMatchObject({ mayStillRun: false })
+      expect(stopped - started).toBeLessThan(1500 + 1000)
+      expect((await c.run(`pgrep -f '[s]leep ${marker}'`, { warn: true })).exitCode).toBe(1)
+    } finally {
+      await c.sudo(`pkill -KILL -f '[s]leep ${marker}'`, { password: sshd.password, warn: true })
+    }
   })
 })

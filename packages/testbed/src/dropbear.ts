@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { clientKeys } from './client-keys.js'
 import { addAuthorizedKeys } from './dropbear-authorized-keys.js'
@@ -24,6 +24,11 @@ export interface DropbearOptions {
    * cannot turn public keys off), or 'publickey,password' (`-t`: both required).
    */
   auth?: 'publickey' | 'password' | 'publickey,password'
+  /**
+   * Let root log in too (no `-w`), with the same client keys added to /root/.ssh/authorized_keys
+   * for the server's lifetime (tagged and removed like the test user's). Default false.
+   */
+  rootLogin?: boolean
   /** More command-line arguments, e.g. ['-I', '5'] (idle timeout) or ['-j', '-k']. */
   extraArgs?: readonly string[]
   /** Give up waiting for the server after this many milliseconds (default 10 000). */
@@ -64,7 +69,14 @@ export async function startDropbear(options: DropbearOptions = {}): Promise<Drop
   let removeKeys: (() => Promise<void>) | undefined
   try {
     const { paths, keys: hostKeys } = await generateDropbearHostKeys(dir)
-    removeKeys = await addAuthorizedKeys(user, keys.authorized.map((k) => k.publicLine))
+    const lines = keys.authorized.map((k) => k.publicLine)
+    const removeUserKeys = await addAuthorizedKeys(user, lines)
+    removeKeys = removeUserKeys
+    if (options.rootLogin === true) {
+      await mkdir('/root/.ssh', { recursive: true, mode: 0o700 })
+      const removeRootKeys = await addAuthorizedKeys({ name: 'root', password: '', uid: 0, gid: 0, home: '/root' }, lines)
+      removeKeys = () => Promise.all([removeUserKeys(), removeRootKeys()]).then(() => {})
+    }
     const logPath = join(dir, 'dropbear.log')
     const knownHostsFile = join(dir, 'known_hosts')
     const { attempts, pick } = portChoice(options.netns, options.port)
@@ -116,7 +128,7 @@ async function launch(
   const logPath = join(dir, 'dropbear.log')
   const pidFile = join(dir, 'dropbear.pid')
   const auth = options.auth ?? 'publickey'
-  const args = ['-F', '-E', '-w', '-m', '-p', `${LOOPBACK}:${port}`, '-P', pidFile]
+  const args = ['-F', '-E', ...(options.rootLogin === true ? [] : ['-w']), '-m', '-p', `${LOOPBACK}:${port}`, '-P', pidFile]
   args.push(...hostKeyPaths.flatMap((p) => ['-r', p]))
   if (auth === 'publickey') args.push('-s')
   if (auth === 'publickey,password') args.push('-t')

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ChannelSocket } from './channel-socket.js'
 import { ConnectionLostError, SSHError } from './errors.js'
-import { onConnectionClose, peerSentEof } from './internal/protocol-internals.js'
+import { onConnectionClose, peerSentEof, refusedEnvOf, sendChannelSignal } from './internal/protocol-internals.js'
 
 /** Terminal settings for {@link Channel.getPty} (RFC 4254 §6.2). */
 export interface PtyOptions {
@@ -43,7 +43,6 @@ export type SessionRequest =
 interface RawSessionChannel extends RawChannel {
   readonly stderr: Readable
   setWindow(rows: number, cols: number, height: number, width: number): void
-  signal(name: string): void
 }
 
 /** Socket-address details reported by {@link Channel.asSocket}. @internal */
@@ -137,9 +136,23 @@ export class Channel extends ChannelDuplex {
     this.#session('resizePty').setWindow(rows, cols, height, width)
   }
 
-  /** Sends a signal such as 'TERM' or 'SIGTERM' to the command (RFC 4254 §6.9). */
-  sendSignal(name: string): void {
-    this.#session('sendSignal').signal(name.replace(/^SIG/, ''))
+  /**
+   * Sends a signal such as 'TERM' or 'SIGTERM' to the command (RFC 4254 §6.9), also after our
+   * stdin ended. Returns whether the request went out (false once the channel is closing). The
+   * server may ignore it: OpenSSH refuses it for root logins ("session signalling requires
+   * privilege separation") and for forced commands; Dropbear signals only the session's first
+   * process, not its children.
+   */
+  sendSignal(name: string): boolean {
+    return sendChannelSignal(this.#session('sendSignal'), name.replace(/^SIG/, ''))
+  }
+
+  /**
+   * Returns the names set with {@link setEnvironmentVariable} that the server refused (sshd
+   * accepts only its AcceptEnv names); complete once `exec()`/`invokeShell()` resolved.
+   */
+  refusedEnvironmentVariables(): readonly string[] {
+    return refusedEnvOf(this.inner)
   }
 
   /**

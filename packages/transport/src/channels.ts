@@ -8,6 +8,7 @@ import { Channel, type SessionBackend, type SessionRequest } from './channel.js'
 import type { RawChannel } from './channel-duplex.js'
 import { SSHError } from './errors.js'
 import { translateChannelOpenError } from './internal/translate-error.js'
+import { askEnvReplies } from './internal/protocol-internals.js'
 import type { TrackOptions } from './internal/pending.js'
 
 /** Tracks an operation against the transport's lifetime (PendingOps.track, bound). @internal */
@@ -79,6 +80,7 @@ function describe(request: SessionRequest): string {
 
 function startSession(client: Client, request: SessionRequest, cb: (err: Error | undefined, channel: unknown) => void): void {
   const env = Object.keys(request.env).length > 0 ? request.env : undefined
+  if (env) askEnvReplies(client)
   switch (request.kind) {
     case 'exec': {
       const opts: Record<string, unknown> = {}

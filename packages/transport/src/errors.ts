@@ -64,6 +64,30 @@ export class ConnectError extends SSHError {
 /** The phase whose timer expired. */
 export type TimeoutPhase = 'connect' | 'handshake' | 'auth' | 'channel' | 'command' | 'keepalive'
 
+/**
+ * How a remote command was stopped after a timeout, an abort or `maxBuffer`:
+ * - `'process-group'`: a second session on the same connection signalled the command's process
+ *   group (TERM, then KILL) and saw it gone — or, with `mayStillRun`, could not see it gone;
+ * - `'signal'`: the server was sent an RFC 4254 §6.9 `signal` request (OpenSSH honours it only
+ *   for non-root logins; Dropbear signals only the session's first process);
+ * - `'pty-hangup'`: the channel of a command with a pty was closed, so the server hung up its
+ *   terminal (SIGHUP to the terminal's foreground process group);
+ * - `'none'`: nothing could be done (the connection was gone).
+ */
+export type StopMethod = 'process-group' | 'signal' | 'pty-hangup' | 'none'
+
+/** What a stop did to a remote command: the mechanism that was used and whether the command may still run. */
+export interface CommandStop {
+  /** The last mechanism used (see {@link StopMethod}). */
+  readonly method: StopMethod
+  /**
+   * True unless the library saw the command end: its process group gone (`'process-group'`), or
+   * its exit reported and its output closed (`'signal'`, `'pty-hangup'`). When true, the command
+   * may still be running on the server.
+   */
+  readonly mayStillRun: boolean
+}
+
 /** Raises when one of our per-phase timers expires. */
 export class TimeoutError extends SSHError {
   override readonly name = 'TimeoutError' as const
@@ -72,12 +96,15 @@ export class TimeoutError extends SSHError {
   readonly phase: TimeoutPhase
   /** The bound that was exceeded, in milliseconds. */
   readonly timeoutMs: number
+  /** For phase 'command': how the command was stopped; undefined for other phases. */
+  readonly stop: CommandStop | undefined
 
   /** Creates a timeout error for `phase` after `timeoutMs`. */
-  constructor(message: string, fields: { phase: TimeoutPhase; timeoutMs: number }, options?: SSHErrorOptions) {
+  constructor(message: string, fields: { phase: TimeoutPhase; timeoutMs: number; stop?: CommandStop | undefined }, options?: SSHErrorOptions) {
     super(message, options)
     this.phase = fields.phase
     this.timeoutMs = fields.timeoutMs
+    this.stop = fields.stop
   }
 }
 
@@ -315,27 +342,47 @@ export class ProxyCommandError extends SSHError {
   }
 }
 
-/** The outcome of a finished command (Fabric's `Result`). */
-export interface CommandResult {
+/** The outcome of a finished command (Fabric's `Result`); output is text, or Buffers with `encoding: 'buffer'`. */
+export interface CommandResult<Output extends string | Buffer = string> {
   readonly command: string
-  readonly stdout: string
-  readonly stderr: string
+  readonly stdout: Output
+  readonly stderr: Output
   readonly exitCode: number | null
   readonly signal: string | null
   readonly ok: boolean
 }
 
 /** Raises when a command exits non-zero and `warn` was not set (Fabric's `UnexpectedExit`). */
-export class UnexpectedExitError extends SSHError {
+export class UnexpectedExitError<Output extends string | Buffer = string> extends SSHError {
   override readonly name = 'UnexpectedExitError' as const
   override readonly code = 'ERR_SSH_UNEXPECTED_EXIT' as const
   /** The full result of the command. */
-  readonly result: CommandResult
+  readonly result: CommandResult<Output>
 
   /** Creates an unexpected-exit error. */
-  constructor(message: string, fields: { result: CommandResult }, options?: SSHErrorOptions) {
+  constructor(message: string, fields: { result: CommandResult<Output> }, options?: SSHErrorOptions) {
     super(message, options)
     this.result = fields.result
+  }
+}
+
+/** Raises when a command's captured stdout or stderr would exceed `maxBuffer`; the command is stopped as on a timeout. */
+export class MaxBufferError extends SSHError {
+  override readonly name = 'MaxBufferError' as const
+  override readonly code = 'ERR_SSH_MAX_BUFFER' as const
+  /** The limit, in bytes. */
+  readonly maxBuffer: number
+  /** The stream that went over it. */
+  readonly stream: 'stdout' | 'stderr'
+  /** How the command was stopped. */
+  readonly stop: CommandStop
+
+  /** Creates a max-buffer error. */
+  constructor(message: string, fields: { maxBuffer: number; stream: 'stdout' | 'stderr'; stop: CommandStop }, options?: SSHErrorOptions) {
+    super(message, options)
+    this.maxBuffer = fields.maxBuffer
+    this.stream = fields.stream
+    this.stop = fields.stop
   }
 }
 
@@ -357,3 +404,4 @@ export type SSHErrorCode =
   | GatewayConflictError['code']
   | ProxyCommandError['code']
   | UnexpectedExitError['code']
+  | MaxBufferError['code']

@@ -24,6 +24,7 @@ export {
   GatewayConflictError,
   ProxyCommandError,
   UnexpectedExitError,
+  MaxBufferError,
 } from './errors.js'
 export type {
   SSHErrorOptions,
@@ -34,6 +35,8 @@ export type {
   SkippedKey,
   SkippedKeyReason,
   CommandResult,
+  CommandStop,
+  StopMethod,
 } from './errors.js'
 export { Transport } from './transport.js'
 export { supportedAlgorithms } from './algorithms.js'

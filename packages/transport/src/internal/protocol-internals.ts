@@ -242,3 +242,76 @@ export function onConnectionClose(channel: unknown, listener: (fatal: Error | un
     set.delete(listener)
   }
 }
+
+interface RawChannelInternals {
+  type?: string
+  outgoing?: { id?: number; state?: string }
+  _client?: { _protocol?: { signal(id: number, name: string): void } }
+}
+
+/**
+ * Sends a `signal` channel request (RFC 4254 §6.9, no reply asked) and tells whether it went
+ * out. ssh2 1.17's `Channel.signal()` does nothing once its writable side ended, yet RFC 4254
+ * lets a client send channel requests after its own EOF (§5.3): a command whose stdin we closed
+ * must still be signallable. Refused only once a CLOSE was sent or received.
+ * @internal
+ */
+export function sendChannelSignal(channel: unknown, name: string): boolean {
+  const raw = channel as RawChannelInternals
+  const state = raw.outgoing?.state
+  const proto = raw._client?._protocol
+  if (raw.type !== 'session' || (state !== 'open' && state !== 'eof') || raw.outgoing?.id === undefined || !proto) return false
+  proto.signal(raw.outgoing.id, name)
+  return true
+}
+
+/** Names of env requests a server refused, per ssh2 channel. */
+const envRefusals = new WeakMap<object, string[]>()
+const envPatched = new WeakSet<object>()
+
+interface EnvCapableProtocol {
+  env(id: number, key: string, value: string, wantReply: boolean): void
+}
+
+/**
+ * Makes ssh2 ask for a reply to every `env` request its exec/shell sends on `client` (RFC 4254
+ * §6.4), and records the names the server refused ({@link refusedEnvOf}). ssh2 1.17 sends them
+ * without want-reply, so sshd's refusal (a name outside AcceptEnv) is silent. The reply
+ * callback goes on the channel's own queue before the exec request's, as the server answers
+ * in order.
+ * @internal
+ */
+export function askEnvReplies(client: Client): void {
+  const proto = protocolOf(client) as unknown as EnvCapableProtocol
+  if (envPatched.has(proto)) return
+  envPatched.add(proto)
+  const original = proto.env.bind(proto)
+  proto.env = (id, key, value, wantReply) => {
+    const chan = wantReply ? undefined : sessionByOutgoingId(client, id)
+    if (!chan) {
+      original(id, key, value, wantReply)
+      return
+    }
+    chan._callbacks.push((hadError: unknown) => {
+      if (hadError === false) return
+      const list = envRefusals.get(chan) ?? []
+      list.push(key)
+      envRefusals.set(chan, list)
+    })
+    original(id, key, value, true)
+  }
+}
+
+/** The env names the server refused on this ssh2 channel (see {@link askEnvReplies}). @internal */
+export function refusedEnvOf(channel: unknown): readonly string[] {
+  return typeof channel === 'object' && channel !== null ? [...(envRefusals.get(channel) ?? [])] : []
+}
+
+function sessionByOutgoingId(client: Client, id: number): { _callbacks: Array<(hadError: unknown) => void> } | undefined {
+  const channels = (client as unknown as { _chanMgr?: { _channels?: Record<string, unknown> } })._chanMgr?._channels
+  for (const value of Object.values(channels ?? {})) {
+    const chan = value as { type?: string; outgoing?: { id?: number }; _callbacks?: Array<(hadError: unknown) => void> }
+    if (chan?.type === 'session' && chan.outgoing?.id === id && Array.isArray(chan._callbacks)) return chan as { _callbacks: Array<(hadError: unknown) => void> }
+  }
+  return undefined
+}
