@@ -111,6 +111,15 @@ describe('process-group tracking', () => {
     expect((await f.run(command, { trackProcessGroup: false })).stdout).toBe(command)
   })
 
+  it('sends a run with no timeout, signal or maxBuffer exactly as given, and tracks one with a bound', async () => {
+    await using f = connectionTo(forced)
+    const command = `echo 'a b' "$HOME"; exit 3`
+    expect((await f.run(command)).stdout).toBe(command)
+    const tracked = (await f.run(command, { timeoutMs: 30_000 })).stdout
+    expect(tracked).not.toBe(command)
+    expect(tracked.endsWith(`\n${command}`)).toBe(true)
+  })
+
   it('without tracking still stops a non-root command through the signal request, sent after stdin ended', async () => {
     const marker = `41.${randomInt(1e9)}`
     const err = await c.run(`sleep ${marker}; true`, { timeoutMs: 300, trackProcessGroup: false }).catch((e: unknown) => e)
