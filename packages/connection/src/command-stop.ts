@@ -5,12 +5,14 @@
  * leader sshd made with setsid(), so its pid names the command's process group. The line on
  * stderr is cut out of the output again, byte-exact. A stop signals the channel (RFC 4254 §6.9),
  * then kills that process group from a second session on the same connection and checks it is
- * gone; without the pid (no tracking, a pty, a server that ran something else) it falls back to
- * the signal request or, with a pty, to the terminal hang-up of a closed channel.
+ * gone (a stop that comes before the pid searches for the shell by the line's marker instead,
+ * kill-script.ts); without tracking (turned off, a pty) it falls back to the signal request or,
+ * with a pty, to the terminal hang-up of a closed channel.
  * @internal
  */
 import { randomBytes } from 'node:crypto'
 import type { Channel, CommandStop } from '@x/transport'
+import type { KillTarget } from './kill-script.js'
 
 /** The stop records of abort reasons (the rejection stays `signal.reason` itself). */
 const abortStops = new WeakMap<object, CommandStop>()
@@ -142,65 +144,29 @@ export class PidLineFilter {
   }
 }
 
-/**
- * The POSIX sh script a second session runs to end the command whose login shell is `pid` in
- * process group `pgid`: TERM, KILL after ~0.5 s, exit 0 once all is gone (1 if something still
- * runs after ~1.5 s). When the shell leads its own group (OpenSSH's setsid()), the group is
- * signalled. Otherwise (Dropbear 2022.83 runs the shell in its own connection process's group,
- * which must not be hit) the shell's process tree is listed with `ps` and `awk`, frozen with
- * STOP so nothing forks or moves on, then sent TERM and CONT.
- * @internal
- */
-export function killGroupScript(pid: number, pgid: number): string {
-  const poll = [
-    'i=0',
-    'while alive; do',
-    '  i=$((i+1))',
-    '  if [ "$i" -eq 5 ]; then hit KILL; fi',
-    '  if [ "$i" -gt 15 ]; then exit 1; fi',
-    '  sleep 0.1 2>/dev/null || sleep 1',
-    'done',
-    'exit 0',
-  ]
-  if (pid === pgid) {
-    return [
-      `g=${pgid}`,
-      'hit() { kill -s "$1" -- "-$g" 2>/dev/null; }',
-      // Zombies are dead, and where PID 1 does not reap (containers) orphans stay zombies: count
-      // the group's live members with ps when there is one.
-      'if command -v ps >/dev/null 2>&1; then',
-      `  alive() { ps -e -o pgid= -o stat= 2>/dev/null | awk -v g="$g" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }`,
-      'else',
-      '  alive() { kill -s 0 -- "-$g" 2>/dev/null; }',
-      'fi',
-      'hit TERM || exit 0',
-      ...poll,
-    ].join('\n')
-  }
-  return [
-    `p=${pid}`,
-    `t=$(ps -e -o pid= -o ppid= | awk -v r="$p" '{ up[$1] = $2 } END { if (!(r in up)) exit; k[r] = 1; do { c = 0; for (x in up) if (!(x in k) && (up[x] in k)) { k[x] = 1; c = 1 } } while (c); for (x in k) printf "%s ", x }')`,
-    '[ -n "$t" ] || exit 0',
-    'hit() { for x in $t; do kill -s "$1" "$x" 2>/dev/null; done; }',
-    // A zombie is dead (and where PID 1 does not reap, stays one): ask ps for the state.
-    'alive() { for x in $t; do s=$(ps -o stat= -p "$x" 2>/dev/null) || continue; case $s in Z*|"") ;; *) return 0 ;; esac; done; return 1; }',
-    'hit STOP; hit TERM; hit CONT',
-    ...poll,
-  ].join('\n')
-}
-
 /** How a stop reaches the server. @internal */
 export interface StopMeans {
-  /** Waits (bounded) for the login shell's pid and process group from the tracking line; undefined without tracking. */
-  readonly ids: (() => Promise<{ readonly pid: number; readonly pgid: number } | undefined>) | undefined
+  /** The tracked command line's pid line and kill, or undefined without tracking. */
+  readonly tracked: {
+    /** Where the login shell's pid and process group arrive. */
+    readonly ids: PidLineFilter
+    /** The marker of the tracked line ({@link KillTarget}). */
+    readonly marker: string
+    /** Runs {@link killScript} (kill-script.ts) in a second session; resolves true when all is gone. */
+    readonly kill: (target: KillTarget) => Promise<boolean>
+  } | undefined
   /** Whether the command has a pty. */
   readonly pty: boolean
-  /** Runs {@link killGroupScript} in a second session; resolves true when all is gone. */
-  readonly killGroup: ((pid: number, pgid: number) => Promise<boolean>) | undefined
 }
 
 /** How long a stop waits for the server to report the command's end, per step. */
 const EXIT_GRACE_MS = 500
+
+/**
+ * How long a stop waits for a tracked shell's pid line before it searches for the shell by its
+ * marker instead: the line comes one round trip after the exec unless startup files run long.
+ */
+const ID_WAIT_MS = 300
 
 /**
  * Stops the command on `ch` and says how. Never rejects; bounded in time (the second session's
@@ -215,17 +181,17 @@ export async function stopCommand(ch: Channel, means: StopMeans): Promise<Comman
       return false // not started: nothing runs
     }
   }
-  const ids = means.ids ? await means.ids() : undefined
-  if (ids && means.killGroup) {
+  if (means.tracked) {
+    const { ids: line, marker, kill } = means.tracked
+    const ids = await line.waitForIds(ID_WAIT_MS)
     // Only a group leader is signalled through the channel first: Dropbear signals just the
     // shell, and its children would leave the tree before the second session lists it.
-    if (ids.pid === ids.pgid) send('TERM')
-    let gone = false
-    try {
-      gone = await means.killGroup(ids.pid, ids.pgid)
-    } catch {
-      gone = false
-    }
+    if (ids && ids.pid === ids.pgid) send('TERM')
+    let gone = await kill(ids ?? { marker }).catch(() => false)
+    // The shell may have reported itself while the search ran (it was still in its startup
+    // files, or its line was in flight): then it lived on to fork the command, and its group or
+    // tree, which hold whatever the search saw, say what is left.
+    if (!ids && line.ids) gone = await kill(line.ids).catch(() => false)
     ch.destroy()
     return { method: 'process-group', mayStillRun: !gone }
   }

@@ -199,7 +199,7 @@ export class Connection {
     if (options.pty !== undefined && options.pty !== false) return undefined
     if (!(options.trackProcessGroup ?? callerCanStop(options))) return undefined
     const { line, marker } = trackedCommandLine(command)
-    return { line, tracking: { marker, killGroup: (pid, pgid) => killRemoteProcesses(this.#transport, pid, pgid, sudoPassword) } }
+    return { line, tracking: { marker, kill: (target) => killRemoteProcesses(this.#transport, target, sudoPassword) } }
   }
 
   /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */

@@ -3,14 +3,17 @@
  * @internal
  */
 import type { Channel, Transport } from '@x/transport'
-import { killGroupScript } from './command-stop.js'
+import { killScript, type KillTarget } from './kill-script.js'
 import { shellQuote } from './sudo.js'
 
-/** The bound of the kill session, from open to exit status. */
-const KILL_LIMIT_MS = 3_000
+/**
+ * The bound of the kill session, from open to exit status: its login shell's startup files run
+ * first (a root .bashrc that sets up pyenv took 2.5 s here), then the script's own ~1.5 s.
+ */
+const KILL_LIMIT_MS = 6_000
 
 /**
- * Kills the command whose login shell is `pid` in process group `pgid` from a session of its own
+ * Kills the command `target` names (its login shell's pid and group, or its marker) from a session of its own
  * on `t` (outside the session limiter: the stop must not queue behind the very commands it
  * stops); resolves true once it is gone, false when it could not tell (no connection, a refused
  * session, {@link KILL_LIMIT_MS} passed). For sudo (`sudoPassword` given, '' when none), the
@@ -18,7 +21,7 @@ const KILL_LIMIT_MS = 3_000
  * The password goes to stdin only.
  * @internal
  */
-export async function killRemoteProcesses(t: Transport | undefined, pid: number, pgid: number, sudoPassword?: string): Promise<boolean> {
+export async function killRemoteProcesses(t: Transport | undefined, target: KillTarget, sudoPassword?: string): Promise<boolean> {
   if (!t?.isActive) return false
   let ch: Channel | undefined
   let timer: NodeJS.Timeout | undefined
@@ -27,7 +30,7 @@ export async function killRemoteProcesses(t: Transport | undefined, pid: number,
   })
   const kill = (async (): Promise<boolean> => {
     ch = await t.openSession()
-    const script = killGroupScript(pid, pgid)
+    const script = killScript(target)
     await ch.exec(sudoPassword === undefined ? script : `sudo -S -p '' -- /bin/sh -c ${shellQuote(script)}`)
     ch.end(sudoPassword === undefined ? undefined : `${sudoPassword}\n`)
     ch.resume()

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { ConnectionLostError, MaxBufferError, TimeoutError, UnexpectedExitError, type Channel, type CommandResult, type CommandStop, type PtyOptions } from '@x/transport'
 import { PidLineFilter, recordAbortStop, stopCommand } from './command-stop.js'
+import type { KillTarget } from './kill-script.js'
 
 /** Answers a prompt: when `pattern` appears in the output, `response` is written to stdin (Fabric's Responder). */
 export interface Watcher {
@@ -98,7 +99,7 @@ export interface CollectControls {
    */
   readonly connectionLost?: (() => Error | undefined) | undefined
   /** The pid marker of a tracked command line, and how to kill its process group. */
-  readonly tracking?: { readonly marker: string; readonly killGroup: (pid: number, pgid: number) => Promise<boolean> } | undefined
+  readonly tracking?: { readonly marker: string; readonly kill: (target: KillTarget) => Promise<boolean> } | undefined
 }
 
 /** The outcome of `run()`: Fabric's `Result`. Output is text, or Buffers with `encoding: 'buffer'`. */
@@ -183,9 +184,6 @@ function redact(data: Buffer, secrets: readonly string[]): Buffer {
 }
 
 const MASK = Buffer.from('********')
-
-/** How long a stop waits for a tracked shell to report its pid. */
-const ID_WAIT_MS = 1_000
 
 /** Why collectRun stops a command. */
 class StopCause {
@@ -295,10 +293,8 @@ export async function collectRun(ch: Channel, command: string, options: RunOptio
       stopping = true
       const tracking = controls.tracking
       const stop = await stopCommand(ch, {
-        // A stop that comes before the shell printed its ids waits for them a little (a slow shell start).
-        ids: pidLine ? () => pidLine.waitForIds(ID_WAIT_MS) : undefined,
+        tracked: pidLine && tracking ? { ids: pidLine, marker: tracking.marker, kill: tracking.kill } : undefined,
         pty: options.pty !== undefined && options.pty !== false,
-        killGroup: tracking?.killGroup,
       })
       if (err.kind === 'abort') {
         recordAbortStop(signal?.reason, stop)
