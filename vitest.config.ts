@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       '@x/transport': src('transport'),
       '@x/gateway': src('gateway'),
+      '@x/ssh-config': src('ssh-config'),
       '@x/connection': src('connection'),
       '@x/testbed': src('testbed'),
     },

@@ -2,7 +2,7 @@
  * Config abuse (issue #5): hostile ssh_config input ends in a typed ConfigError or a correct
  * parse, each within 1 s, with memory bounded; `Match exec` never runs without consent.
  *
- * Already proven in packages/connection/test/ssh-config-safety.test.ts (not repeated here):
+ * Already proven in packages/ssh-config/test/file-safety.test.ts (not repeated here):
  * Include loops (direct and glob fan-out), a 17-deep Include chain, a FIFO behind an Include, a
  * FIFO / device / directory given as the config, a sparse 50 MB file, a symlink to /dev/zero,
  * a file just under the size cap, the total-bytes budget, NUL bytes, and `Match exec` at the
@@ -16,8 +16,8 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, Connection } from '@x/connection'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveSshConfig, type ResolvedSshConfig } from '../packages/connection/src/ssh-config/index.js'
-import { differences, runCase, type OracleCase } from '../packages/connection/test/fixtures/ssh-config/oracle.js'
+import { resolveSshConfig, type ResolvedSshConfig } from '../packages/ssh-config/src/index.js'
+import { differences, runCase, type OracleCase } from '../packages/ssh-config/test/fixtures/oracle.js'
 import { recordFigure } from './support/figures.js'
 import { collectGarbage } from './support/leaks.js'
 
@@ -94,7 +94,7 @@ describe('hostile configs: ConfigError or a correct parse, within 1 s, memory bo
       expect: 'ConfigError',
     },
     {
-      name: 'an Include loop (see ssh-config-safety.test.ts), for its memory',
+      name: 'an Include loop (see file-safety.test.ts), for its memory',
       setup: () => {
         write('.ssh/loop-a.conf', 'Include loop-b.conf\n')
         write('.ssh/loop-b.conf', 'Include loop-a.conf\n')
@@ -103,7 +103,7 @@ describe('hostile configs: ConfigError or a correct parse, within 1 s, memory bo
       expect: 'ConfigError',
     },
     {
-      name: 'a 17-deep Include chain (see ssh-config-safety.test.ts), for its memory',
+      name: 'a 17-deep Include chain (see file-safety.test.ts), for its memory',
       setup: () => {
         for (let i = 1; i <= 17; i++) write(`.ssh/deep${i}.conf`, i < 17 ? `Include deep${i + 1}.conf\n` : 'User deep\n')
         return write('.ssh/deep', 'Include deep1.conf\n')

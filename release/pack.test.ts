@@ -10,7 +10,8 @@ import { runCommand } from './support/run-command.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = (name: string) => join(root, 'node_modules/.bin', name)
-const PACKAGES = ['transport', 'gateway', 'connection'] as const
+// In build order: each package's build reads the declarations of the ones before it.
+const PACKAGES = ['transport', 'gateway', 'ssh-config', 'connection'] as const
 const tarballs = new Map<string, string>()
 let work = ''
 
@@ -32,7 +33,7 @@ beforeAll(async () => {
     await mustRun(bin('tsc'), ['-p', 'tsconfig.build.json'], dir, 120_000)
     await mustRun('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', packs], dir, 60_000)
   }
-  for (const file of await readdir(packs)) tarballs.set(file.replace(/^x-(\w+)-.*$/, '$1'), join(packs, file))
+  for (const file of await readdir(packs)) tarballs.set(file.replace(/^x-([\w-]+)-\d+\.\d+\.\d+.*\.tgz$/, '$1'), join(packs, file))
 }, 400_000)
 
 afterAll(async () => {
@@ -78,7 +79,7 @@ function tarFile(tarball: string, file: string): Promise<string> {
 }
 
 describe('a fresh project', () => {
-  it('installs the three tarballs with npm and runs the README example with plain node against a real sshd', async () => {
+  it('installs the tarballs with npm and runs the README example with plain node against a real sshd', async () => {
     const project = join(work, 'fresh')
     await mustRun('mkdir', ['-p', project], work, 5_000)
     await mustRun('npm', ['init', '-y'], project, 30_000)
@@ -125,7 +126,7 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
     await mustRun('npm', ['pkg', 'set', 'type=module'], project, 30_000)
     const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...PACKAGES.map((p) => tarballs.get(p)!)]
     await mustRun('npm', install, project, 180_000)
-    for (const file of ['connection-user.ts', 'connection-require.cts']) await copyFile(join(root, 'release/consumer', file), join(project, file))
+    for (const file of ['connection-user.ts', 'connection-require.cts', 'ssh-config-user.ts']) await copyFile(join(root, 'release/consumer', file), join(project, file))
     await writeFile(join(project, 'readme.ts'), await readRegion(join(root, 'release/snippets/readme.ts'), 'readme'))
 
     sshd = await startSshd()
@@ -143,7 +144,7 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
     await sshd?.close()
   })
 
-  /** Every .d.ts the three tarballs installed. */
+  /** Every .d.ts the tarballs installed. */
   async function publishedDeclarations(): Promise<string[]> {
     const out: string[] = []
     for (const pkg of PACKAGES) {
@@ -173,7 +174,7 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
         types: ['node'],
         typeRoots: [join(root, 'node_modules/@types')],
       },
-      files: ['connection-user.ts', 'connection-require.cts', 'readme.ts', ...(await publishedDeclarations())],
+      files: ['connection-user.ts', 'connection-require.cts', 'ssh-config-user.ts', 'readme.ts', ...(await publishedDeclarations())],
     }
     await writeFile(join(project, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
     const run = await runCommand(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: project, timeoutMs: 120_000 })
@@ -196,6 +197,27 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
     expect(run.exitCode).toBe(0)
   }, 90_000)
 
+  it('runs the compiled ESM program that resolves ssh_config with @x/ssh-config alone, as ssh -G would', async () => {
+    const config = join(project, 'ssh_config.resolver')
+    // IgnoreUnknown lets ssh 9.2 read Apple's UseKeychain too, so that `ssh -G` can be the oracle.
+    await writeFile(config, ['IgnoreUnknown UseKeychain', 'Host web*', '  HostName 192.0.2.10', '  Port 2222', '  User deploy', '  IdentityFile ~/.ssh/deploy', '  UseKeychain yes', ''].join('\n'))
+    const run = await runCommand(process.execPath, ['ssh-config-user.js', config], { cwd: project, env: env(), timeoutMs: 30_000 })
+    expect(run.stderr).toBe('')
+    const sshG = new Map((await mustRun('ssh', ['-G', '-F', config, 'web1'], project, 30_000)).split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]))
+    const printed = JSON.parse(run.stdout) as Record<string, unknown>
+    expect([printed['hostname'], printed['port'], printed['user']]).toEqual([sshG.get('hostname'), sshG.get('port'), sshG.get('user')])
+    expect(JSON.parse(run.stdout)).toEqual({
+      hostname: '192.0.2.10',
+      port: '2222',
+      user: 'deploy',
+      identityFiles: 1,
+      warnings: ['usekeychain'],
+      refused: { code: 'ERR_SSH_CONFIG', file: 'inline.conf', line: 2 },
+      matched: 1,
+    })
+    expect(run.exitCode).toBe(0)
+  }, 60_000)
+
   it('declares every optional property of the published types as accepting undefined', () => {
     // What the packages' entry points reach: internal modules' declarations are not part of it.
     const entries = PACKAGES.map((pkg) => join(project, 'node_modules/@x', pkg, 'dist/index.d.ts'))
@@ -217,7 +239,7 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
     expect(strict).toEqual([])
   }, 60_000)
 
-  it('exports from @x/connection every @x/transport and @x/gateway declaration its public types name', () => {
+  it('exports from @x/connection every @x/transport, @x/gateway and @x/ssh-config declaration its public types name', () => {
     const entry = join(project, 'node_modules/@x/connection/dist/index.d.ts')
     const program = ts.createProgram([entry], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, types: [] })
     const checker = program.getTypeChecker()
@@ -232,7 +254,7 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
       if (seen.has(symbol)) continue
       seen.add(symbol)
       for (const decl of symbol.declarations ?? []) {
-        const pkg = /node_modules\/@x\/(\w+)\//.exec(decl.getSourceFile().fileName)?.[1]
+        const pkg = /node_modules\/@x\/([\w-]+)\//.exec(decl.getSourceFile().fileName)?.[1]
         if (pkg === undefined) continue // Node's or TypeScript's own types
         const topLevel = ts.isSourceFile(decl.parent)
         const isExportedThere = topLevel && (ts.getCombinedModifierFlags(decl as ts.Declaration) & ts.ModifierFlags.Export) !== 0

@@ -7,8 +7,7 @@
  */
 import { ConfigError, supportedAlgorithms, type AlgorithmOptions } from '@x/transport'
 import { configString } from './config-values.js'
-import { CIPHERS, KEX, KEY_TYPES, MACS, type AlgorithmFamily } from './ssh-config/algorithms.js'
-import type { ResolvedSshConfig } from './ssh-config/index.js'
+import { CIPHERS, KEX, KEY_TYPES, MACS, type AlgorithmFamily, type ResolvedSshConfig } from '@x/ssh-config'
 
 const FAMILIES: ReadonlyArray<readonly [string, AlgorithmFamily, keyof typeof supportedAlgorithms]> = [
   ['ciphers', CIPHERS, 'cipher'],

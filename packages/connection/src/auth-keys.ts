@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs'
 import { KeyError, loadPrivateKey, type PrivateKey, type SkippedKey, type SkippedKeyReason } from '@x/transport'
 import type { ConnectionAuthOptions } from './connection-options.js'
-import { resolveSshConfig, type ResolvedSshConfig } from './ssh-config/index.js'
+import { resolveSshConfig, type ResolvedSshConfig } from '@x/ssh-config'
 
 /** Where a key came from: `auth.privateKeys`, ssh_config's IdentityFile, or OpenSSH's defaults. */
 export type KeyOrigin = 'listed' | SkippedKey['origin']

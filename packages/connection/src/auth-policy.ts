@@ -17,7 +17,7 @@ import {
 import { identityOrigin, isSkipped, loadKeyFrom, type KeyOrigin } from './auth-keys.js'
 import { configFlag, configString } from './config-values.js'
 import type { ConnectionAuthOptions } from './connection-options.js'
-import { expandSshConfigPaths, type ResolvedSshConfig } from './ssh-config/index.js'
+import { expandSshConfigPaths, type ResolvedSshConfig } from '@x/ssh-config'
 
 /** What the policy needs for one connection. */
 export interface AuthPolicyInput {

@@ -3,7 +3,7 @@
  * @internal
  */
 import { ConfigError } from '@x/transport'
-import type { ResolvedSshConfig } from './ssh-config/index.js'
+import type { ResolvedSshConfig } from '@x/ssh-config'
 
 /** The single value of `key`, or undefined when unset or `none`. */
 export function configString(config: ResolvedSshConfig, key: string): string | undefined {

@@ -1,6 +1,6 @@
 import type { HostKeyVerifier, InteractiveHandler, PrivateKey } from '@x/transport'
 import type { Connection } from './connection.js'
-import type { SshConfigSource } from './ssh-config/index.js'
+import type { SshConfigSource } from '@x/ssh-config'
 
 /** Supplies the passphrase of an encrypted key file; called once per key that needs one. */
 export type PassphraseCallback = (keyPath: string) => string | Promise<string>

@@ -29,7 +29,7 @@ import { trackedCommandLine } from './command-stop.js'
 import { killRemoteProcesses } from './kill-remote.js'
 import { withConnectTimeout } from './connect-timeout.js'
 import { SessionLimiter } from './session-limiter.js'
-import { resolveSshConfig, type ResolvedSshConfig, type SshConfigWarning } from './ssh-config/index.js'
+import { resolveSshConfig, type ResolvedSshConfig, type SshConfigWarning } from '@x/ssh-config'
 import { collectSudo, sudoCommandLine, type SudoOptions } from './sudo.js'
 
 /** The `signal` every async call accepts. */

@@ -4,7 +4,7 @@
  * it too).
  * @internal
  */
-import type { SshConfigSource } from './ssh-config/index.js'
+import type { SshConfigSource } from '@x/ssh-config'
 import type { GatewayRoute } from './gateway-route.js'
 
 /** Writes a host for a `user@host:port` label (IPv6 in brackets). */

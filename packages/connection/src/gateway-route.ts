@@ -8,7 +8,7 @@ import { parseProxyJump, resolveGateway, type JumpHop } from '@x/gateway'
 import { ConfigError } from '@x/transport'
 import { configString } from './config-values.js'
 import type { ConnectionOptions } from './connection-options.js'
-import type { ResolvedSshConfig } from './ssh-config/index.js'
+import type { ResolvedSshConfig } from '@x/ssh-config'
 
 /** The most hops one route may chain, counting every level of nested ProxyJump. */
 export const MAX_JUMP_HOPS = 16

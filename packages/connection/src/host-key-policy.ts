@@ -8,7 +8,7 @@ import { homedir } from 'node:os'
 import { ConfigError, HostKeyError, insecureAcceptAnyHostKey, knownHosts, type HostKeyTarget, type HostKeyVerifier, type PublicKey } from '@x/transport'
 import { configFlag, configList, configString } from './config-values.js'
 import type { ConnectionHostKeyOptions } from './connection-options.js'
-import type { ResolvedSshConfig } from './ssh-config/index.js'
+import type { ResolvedSshConfig } from '@x/ssh-config'
 
 /** Expands a leading `~/` (ssh -G already expands most paths; explicit options may not be). */
 function expandHome(path: string): string {

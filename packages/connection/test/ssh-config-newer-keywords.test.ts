@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSshd, type SshdHandle } from '@x/testbed'
 import { ConfigError, Connection, resolveSshConfig, type SshConfigWarning } from '@x/connection'
 import { connectionTo } from './helpers.js'
-import { configErrorOf } from './config-error-of.js'
+import { configErrorOf } from '../../ssh-config/test/config-error-of.js'
 
 let home: string
 let sshd: SshdHandle

@@ -1,6 +1,6 @@
 /**
  * OpenSSH's pattern matching (match.c), the one copy in the library: known_hosts host fields
- * here, and Host/Match/IgnoreUnknown/algorithm lists in @x/connection's ssh_config resolver.
+ * here, and Host/Match/IgnoreUnknown/algorithm lists in @x/ssh-config (which re-exports it).
  * `*` matches any run, `?` exactly one character; comma-separated lists with `!` negation.
  * Matching is byte-for-byte (case matters) unless the caller lower-cases, as
  * `match_hostname()` does.

@@ -1,63 +1,15 @@
 /**
- * Handlers for the keywords that shape resolution: Host, Match, Include, Port, User paths,
- * ProxyCommand/ProxyJump, identities, known_hosts files, SendEnv/SetEnv, agent paths and
- * RekeyLimit, and OpenSSH 10's RefuseConnection (readconf.c `process_config_line_depth()`).
+ * The keywords whose values are paths, proxies or environment names: IdentityFile and
+ * CertificateFile lists, User/GlobalKnownHostsFile, IdentityAgent and ForwardAgent socket paths,
+ * ProxyCommand and ProxyJump (and the rule between them), SendEnv and SetEnv (readconf.c,
+ * OpenSSH 9.2).
  */
-import { type ArgReader, lineError, type LineContext } from './line-context.js'
-import { evaluateMatch } from './match-line.js'
-import { parseJump } from './jump.js'
-import { a2port, convtime, scanScaled } from './numbers.js'
 import { matchPattern } from '@x/transport'
+import { parseJump } from './proxy-jump.js'
+import { type Handler, lineError, need, type LineContext } from './line-context.js'
 import { expand, ExpansionError } from './tokens.js'
 
-/** A keyword handler: reads its arguments from `args` and updates the options when the line is active. */
-export type Handler = (ctx: LineContext, args: ArgReader) => void
-
 const WS_EQ = /^[ \t\r\n=]*/
-
-function need(ctx: LineContext, arg: string | undefined, what = 'Missing argument.'): string {
-  if (arg === undefined || arg === '') throw lineError(ctx, what)
-  return arg
-}
-
-const host: Handler = (ctx, args) => {
-  ctx.active.value = false
-  for (let arg = args.next(); arg !== undefined; arg = args.next()) {
-    if (arg === '') throw lineError(ctx, `keyword ${ctx.keyword} empty argument`)
-    if (ctx.flags.neverMatch) return args.consume()
-    const negated = arg.startsWith('!')
-    if (matchPattern(ctx.pass.host, negated ? arg.slice(1) : arg)) {
-      if (negated) {
-        ctx.active.value = false
-        return args.consume()
-      }
-      ctx.active.value = true
-    }
-  }
-}
-
-const match: Handler = (ctx, args) => {
-  const { matched, usedUp } = evaluateMatch(ctx)
-  ctx.active.value = ctx.flags.neverMatch ? false : matched
-  if (usedUp) args.consume()
-}
-
-const include: Handler = (ctx, args) => {
-  for (let arg = args.next(); arg !== undefined; arg = args.next()) {
-    if (arg === '') throw lineError(ctx, `keyword ${ctx.keyword} empty argument`)
-    if (arg.startsWith('~') && !ctx.flags.user) throw lineError(ctx, `bad include path ${arg}.`)
-    // Relative paths live in ~/.ssh for user configs and /etc/ssh for the system one.
-    const path = arg.startsWith('/') || arg.startsWith('~') ? arg : `${ctx.flags.user ? '~/.ssh' : '/etc/ssh'}/${arg}`
-    ctx.include(path)
-  }
-}
-
-const port: Handler = (ctx, args) => {
-  const arg = need(ctx, args.next())
-  const value = a2port(arg)
-  if (value <= 0) throw lineError(ctx, `Bad port '${arg}'.`)
-  if (ctx.active.value) ctx.pass.opts.setOnce('port', value)
-}
 
 const proxyCommand: Handler = (ctx, args) => {
   const { opts } = ctx.pass
@@ -167,39 +119,12 @@ const forwardAgent: Handler = (ctx, args) => {
   if (ctx.active.value && opts.forwardAgentPath === undefined) opts.forwardAgentPath = arg
 }
 
-const rekeyLimit: Handler = (ctx, args) => {
-  const arg = need(ctx, args.next())
-  const { opts } = ctx.pass
-  let bytes = 0n
-  if (arg !== 'default') {
-    const v = scanScaled(arg)
-    if (v === undefined) throw lineError(ctx, `Bad number '${arg}'`)
-    if (v !== 0n && v < 16n) throw lineError(ctx, 'RekeyLimit too small')
-    bytes = v
-  }
-  if (ctx.active.value) opts.setOnce('rekeylimit', bytes.toString())
-  if (args.remaining === 0) return
-  const t = args.next() ?? ''
-  if (t === 'none') return
-  const secs = t === '' ? -1 : convtime(t)
-  if (t === '') throw lineError(ctx, 'missing time value.')
-  if (secs === -1) throw lineError(ctx, 'invalid time value.')
-  if (ctx.active.value && opts.rekeyInterval === undefined) opts.rekeyInterval = secs
-}
-
-/** OpenSSH 10.1+: in a block that applies, ssh stops reading and refuses with the (first) argument. */
-const refuseConnection: Handler = (ctx, args) => {
-  const arg = need(ctx, args.next())
-  if (ctx.active.value && !ctx.flags.neverMatch) throw lineError(ctx, `RefuseConnection: ${arg}`)
-}
-
 /** Handlers of the keywords above, by option name. */
-export const RESOLUTION_HANDLERS: Readonly<Record<string, Handler>> = {
-  host, match, include, port, proxycommand: proxyCommand, proxyjump: proxyJump,
+export const FILES_PROXIES_ENV_HANDLERS: Readonly<Record<string, Handler>> = {
+  proxycommand: proxyCommand, proxyjump: proxyJump,
   identityfile: identityList('identityFiles', 'identity'),
   certificatefile: identityList('certificateFiles', 'certificate'),
   userknownhostsfile: hostfiles('userHostfiles'),
   globalknownhostsfile: hostfiles('systemHostfiles'),
-  sendenv: sendEnv, setenv: setEnv, identityagent: identityAgent, forwardagent: forwardAgent, rekeylimit: rekeyLimit,
-  refuseconnection: refuseConnection,
+  sendenv: sendEnv, setenv: setEnv, identityagent: identityAgent, forwardagent: forwardAgent,
 }

@@ -8,7 +8,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError } from '@x/transport'
-import { MAX_CONFIG_FILE_BYTES, resolveSshConfig, type ResolveSshConfigOptions } from '../src/ssh-config/index.js'
+import { MAX_CONFIG_FILE_BYTES, resolveSshConfig, type ResolveSshConfigOptions } from '../src/index.js'
 
 let home: string
 

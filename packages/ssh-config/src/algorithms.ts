@@ -31,13 +31,16 @@ export const DEFAULT_GSS_KEX = 'gss-group14-sha256-,gss-group16-sha512-,gss-nist
 
 /** One family of algorithm lists: what is valid in a config line and how it assembles. */
 export interface AlgorithmFamily {
+  /** Every name OpenSSH 9.2 knows for the keyword (`ssh -Q …`), in its order. */
   readonly all: readonly string[]
+  /** The default list, in the order `ssh -G` prints it with no config. */
   readonly defaults: readonly string[]
   /** Whether names may be wildcard patterns (key types: sshkey_names_valid2(…, 1)). */
   readonly wildcards: boolean
-  readonly valid?: (name: string) => boolean
+  /** Tells whether a name is valid when membership in `all` is not the rule (Debian's GSSAPI prefixes). */
+  readonly valid?: ((name: string) => boolean) | undefined
   /** Names a config line may use, when not `all` (CASignatureAlgorithms checks against every key type). */
-  readonly validNames?: readonly string[]
+  readonly validNames?: readonly string[] | undefined
 }
 
 /** Describes the Ciphers option's algorithms. */

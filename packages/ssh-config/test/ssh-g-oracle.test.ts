@@ -6,10 +6,10 @@
 import { basename } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '@x/transport'
-import { HOST_CASES } from './fixtures/ssh-config/cases-hosts.js'
-import { INCLUDE_CASES } from './fixtures/ssh-config/cases-includes.js'
-import { VALUE_CASES } from './fixtures/ssh-config/cases-values.js'
-import { differences, runCase, type OracleCase } from './fixtures/ssh-config/oracle.js'
+import { HOST_CASES } from './fixtures/cases-hosts.js'
+import { INCLUDE_CASES } from './fixtures/cases-includes.js'
+import { VALUE_CASES } from './fixtures/cases-values.js'
+import { differences, runCase, type OracleCase } from './fixtures/oracle.js'
 
 /** The keys DESIGN.md §3 says a Connection honours: each must be among the compared ones. */
 const HONOURED = ['hostname', 'user', 'port', 'identityfile', 'identitiesonly', 'identityagent', 'proxyjump', 'proxycommand',

@@ -26,8 +26,8 @@ const PUBKEY_AUTH: Multistate = [['true', 3], ['false', 0], ['yes', 3], ['no', 0
 const COMPRESSION: Multistate = [['yes', 1], ['no', 0]]
 
 /**
- * How a keyword's arguments parse. `special` ones have their own handler (handlers-resolution.ts,
- * handlers-value-syntax.ts); `ignore` ones are skipped unparsed and reported with their `reason`.
+ * How a keyword's arguments parse. `special` ones have their own handler (keywords-*.ts, by what
+ * their values are); `ignore` ones are skipped unparsed and reported with their `reason`.
  */
 export type KeywordKind = 'flag' | 'multi' | 'int' | 'time' | 'string' | 'command' | 'ignore' | 'special'
 

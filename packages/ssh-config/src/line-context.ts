@@ -61,6 +61,15 @@ export interface LineContext {
   readonly include: (pattern: string) => void
 }
 
+/** A keyword handler: reads its arguments from `args` and updates the options when the line is active. */
+export type Handler = (ctx: LineContext, args: ArgReader) => void
+
+/** Returns `arg`, or throws ssh's error for a missing one (`what`) when it is absent or empty. */
+export function need(ctx: LineContext, arg: string | undefined, what = 'Missing argument.'): string {
+  if (arg === undefined || arg === '') throw lineError(ctx, what)
+  return arg
+}
+
 /** Creates a ConfigError naming the line's file and 1-based line number. */
 export function lineError(ctx: Pick<LineContext, 'file' | 'line'>, message: string, cause?: unknown): ConfigError {
   return new ConfigError(`${ctx.file} line ${ctx.line}: ${message}`, { file: ctx.file, line: ctx.line }, { cause })

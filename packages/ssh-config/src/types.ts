@@ -56,9 +56,13 @@ export type SshConfigWarningReason = 'newer-openssh' | 'vendor' | 'ignore-unknow
 
 /** A config line that applies to the host and was ignored: the keyword (lower-case), where, and why. */
 export interface SshConfigWarning {
+  /** The keyword as ssh_config spells it, lower-cased (`usekeychain`). */
   readonly keyword: string
+  /** The file the line is in (the `path` given with inline text). */
   readonly file: string
+  /** The 1-based line number in that file. */
   readonly line: number
+  /** Why the line was ignored. */
   readonly reason: SshConfigWarningReason
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError } from '@x/transport'
-import { expandSshConfigPaths, resolveSshConfig } from '../src/ssh-config/index.js'
+import { expandSshConfigPaths, resolveSshConfig } from '../src/index.js'
 import { configErrorOf } from './config-error-of.js'
 
 let home: string

@@ -5,13 +5,19 @@
  */
 import { KEYWORDS, FLAG, type KeywordSpec } from './keywords.js'
 import type { LexedLine } from './lexer.js'
-import { ArgReader, lineError, reportIgnored, type LineContext } from './line-context.js'
+import { ArgReader, type Handler, lineError, reportIgnored, type LineContext } from './line-context.js'
 import { atoiErr, convtime } from './numbers.js'
 import { matchPatternList } from '@x/transport'
-import { RESOLUTION_HANDLERS, type Handler } from './handlers-resolution.js'
-import { VALUE_SYNTAX_HANDLERS } from './handlers-value-syntax.js'
+import { FILES_PROXIES_ENV_HANDLERS } from './keywords-files-proxies-env.js'
+import { FORWARDS_ALGORITHMS_HANDLERS } from './keywords-forwards-algorithms.js'
+import { HOST_MATCH_INCLUDE_HANDLERS } from './keywords-host-match-include.js'
+import { NAMES_DOMAINS_HANDLERS } from './keywords-names-domains.js'
+import { NUMBERS_TIMES_HANDLERS } from './keywords-numbers-times.js'
 
-const HANDLERS: Readonly<Record<string, Handler>> = { ...RESOLUTION_HANDLERS, ...VALUE_SYNTAX_HANDLERS }
+const HANDLERS: Readonly<Record<string, Handler>> = {
+  ...HOST_MATCH_INCLUDE_HANDLERS, ...FILES_PROXIES_ENV_HANDLERS, ...FORWARDS_ALGORITHMS_HANDLERS,
+  ...NUMBERS_TIMES_HANDLERS, ...NAMES_DOMAINS_HANDLERS,
+}
 
 /** Applies `line` (already lexed) in `ctx`; throws ConfigError where ssh would refuse it. */
 export function applyLine(ctx: LineContext, line: LexedLine): void {
