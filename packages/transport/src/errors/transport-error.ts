@@ -13,9 +13,9 @@ import { TimeoutError } from './timeout-error.js'
 
 /**
  * Every error @x/transport raises, as a union discriminated by `code`: `switch (err.code)` narrows
- * to the class (`case 'ERR_SSH_TIMEOUT'` gives a {@link TimeoutError} with `phase`). `SSHError`
- * itself stands for its own instances (`code: 'ERR_SSH'`) and `AuthenticationError` for its own
- * (`code: 'ERR_SSH_AUTH'`), so that each code names one member. {@link ConfigError} is listed
+ * to the class (`case 'ERR_SSH_TIMEOUT'` gives a {@link TimeoutError} with `phase`), and so does
+ * `name`. `SSHError` stands for its own instances (`name: 'SSHError'`, `code: 'ERR_SSH'`) and
+ * `AuthenticationError` for its own (`code: 'ERR_SSH_AUTH'`), so that each code names one member. {@link ConfigError} is listed
  * here because this package defines it. @x/connection's `AnySSHError` adds the errors of
  * @x/gateway and @x/connection.
  *
@@ -32,7 +32,7 @@ import { TimeoutError } from './timeout-error.js'
  * ```
  */
 export type TransportError =
-  | (SSHError & { readonly code: 'ERR_SSH' })
+  | (SSHError & { readonly name: 'SSHError'; readonly code: 'ERR_SSH' })
   | ConnectError
   | TimeoutError
   | HandshakeError
@@ -59,7 +59,7 @@ const leaves = [ConnectError, TimeoutError, HandshakeError, HostKeyError, BadAut
  */
 export function isTransportError(value: unknown): value is TransportError {
   if (!(value instanceof SSHError)) return false
-  if (value.code === 'ERR_SSH') return true
+  if (value.code === 'ERR_SSH') return value.name === 'SSHError'
   if (value instanceof AuthenticationError && value.code === 'ERR_SSH_AUTH') return true
   return leaves.some((leaf) => value instanceof leaf)
 }
