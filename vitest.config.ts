@@ -22,6 +22,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Every test file asserts its own hygiene (fds, children, warnings); see @x/testbed.
     setupFiles: ['packages/testbed/src/setup-hygiene.ts'],
+    // Type tests (*.test-d.ts, expectTypeOf) are checked by tsc, never run.
+    typecheck: { enabled: true, include: ['packages/*/test/**/*.test-d.ts'], tsconfig: './tsconfig.typecheck.json' },
     globalSetup: ['packages/testbed/src/global-setup.ts'],
   },
 })

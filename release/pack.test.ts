@@ -114,6 +114,37 @@ describe('a fresh project', () => {
   }, 300_000)
 })
 
+describe('two installed copies of @x/transport', () => {
+  it('brands its errors: one made by copy A is instanceof copy B\'s class, a plain Error is not, and subclasses stay apart', async () => {
+    const project = join(work, 'two-copies')
+    await mkdir(join(project, 'b'), { recursive: true })
+    // Two tarball files, installed under two names: two copies of every module, as when two
+    // dependants each bring their own @x/transport.
+    const copy = join(project, 'b', 'x-transport.tgz')
+    await copyFile(tarballs.get('transport')!, copy)
+    await mustRun('npm', ['init', '-y'], project, 30_000)
+    await mustRun('npm', ['pkg', 'set', 'type=module'], project, 30_000)
+    const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `transport-a@file:${tarballs.get('transport')!}`, `transport-b@file:${copy}`]
+    await mustRun('npm', install, project, 180_000)
+    await copyFile(join(root, 'release/consumer/two-copies.mjs'), join(project, 'two-copies.mjs'))
+
+    const run = await runCommand(process.execPath, ['two-copies.mjs'], { cwd: project, timeoutMs: 30_000 })
+    expect(run.stderr).toBe('')
+    expect(JSON.parse(run.stdout)).toEqual({
+      sameClass: false,
+      timeoutIsB: [true, true],
+      hostKeyIsA: [true, true],
+      timeoutIsHostKey: [false, false],
+      raised: ['ERR_SSH_KEY', true, true, false],
+      plainError: [false, false, false, false],
+      subclass: [true, false, true],
+      ownSubclass: [true, true, false],
+      guard: [true, true, false],
+    })
+    expect(run.exitCode).toBe(0)
+  }, 240_000)
+})
+
 describe('a strict TypeScript consumer that installed the tarballs', () => {
   let project = ''
   let sshd: SshServerHandle
@@ -126,7 +157,7 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
     await mustRun('npm', ['pkg', 'set', 'type=module'], project, 30_000)
     const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...PACKAGES.map((p) => tarballs.get(p)!)]
     await mustRun('npm', install, project, 180_000)
-    for (const file of ['connection-user.ts', 'connection-require.cts', 'ssh-config-user.ts']) await copyFile(join(root, 'release/consumer', file), join(project, file))
+    for (const file of ['connection-user.ts', 'connection-require.cts', 'ssh-config-user.ts', 'errors-narrow.ts']) await copyFile(join(root, 'release/consumer', file), join(project, file))
     await writeFile(join(project, 'readme.ts'), await readRegion(join(root, 'release/snippets/readme.ts'), 'readme'))
 
     sshd = await startSshd()
@@ -174,7 +205,7 @@ describe('a strict TypeScript consumer that installed the tarballs', () => {
         types: ['node'],
         typeRoots: [join(root, 'node_modules/@types')],
       },
-      files: ['connection-user.ts', 'connection-require.cts', 'ssh-config-user.ts', 'readme.ts', ...(await publishedDeclarations())],
+      files: ['connection-user.ts', 'connection-require.cts', 'ssh-config-user.ts', 'errors-narrow.ts', 'readme.ts', ...(await publishedDeclarations())],
     }
     await writeFile(join(project, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
     const run = await runCommand(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: project, timeoutMs: 120_000 })

@@ -6,7 +6,7 @@ import { Connection, ConnectionLostError, HostKeyError, SSHError } from '@x/conn
 import { startSshAgent, startSshd, type SshServerHandle } from '@x/testbed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as auth from './snippets/authentication.js'
-import { advice } from './snippets/errors.js'
+import { advice, explain } from './snippets/errors.js'
 import * as gateways from './snippets/gateways.js'
 import * as start from './snippets/getting-started.js'
 import { resolveExample, warningsExample } from './snippets/ssh-config.js'
@@ -154,6 +154,16 @@ describe('docs/errors.md', () => {
       .catch((e: unknown) => e)
     expect(unknown).toBeInstanceOf(HostKeyError)
     expect(advice(unknown as SSHError)).toMatch(/host key/)
+  })
+
+  it('narrow-unknown reads the fields of the class a real failure\'s code names', async () => {
+    const refused = await new Connection('127.0.0.1:1', { connectTimeoutMs: 5_000 }).open().catch((e: unknown) => e)
+    expect(explain(refused)).toBe('cannot reach 127.0.0.1:1')
+    const unknown = await new Connection(target(), { auth: { privateKeys: [key()] }, hostKeys: { knownHostsFiles: [emptyKnownHosts] } })
+      .open()
+      .catch((e: unknown) => e)
+    expect(explain(unknown)).toMatch(/^host key unknown for .*: SHA256:/)
+    expect(explain(new Error('not ours'))).toBe('Error: not ours')
   })
 })
 

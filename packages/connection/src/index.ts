@@ -34,7 +34,8 @@ export type {
   ForwardConnectionErrorHandler,
 } from './forwarding/types.js'
 
-// Every error class of the library, so programs import errors from the package they use.
+// Every error class of the library, so programs import errors from the package they use:
+// @x/transport's, @x/gateway's and this package's own, with the union of them all and its guard.
 export {
   SSHError,
   ConnectError,
@@ -49,12 +50,25 @@ export {
   ForwardError,
   SFTPError,
   ConfigError,
-  GatewayConflictError,
-  ProxyCommandError,
-  UnexpectedExitError,
-  MaxBufferError,
+  isTransportError,
 } from '@x/transport'
-export type { SSHErrorOptions, SSHErrorCode, TimeoutPhase, HostKeyErrorReason, KeyErrorReason, SkippedKey, SkippedKeyReason, CommandResult, CommandStop, StopMethod } from '@x/transport'
+export type {
+  SSHErrorOptions,
+  TransportError,
+  TimeoutPhase,
+  HostKeyErrorReason,
+  KeyErrorReason,
+  SkippedKey,
+  SkippedKeyReason,
+  CommandStop,
+  StopMethod,
+} from '@x/transport'
+export { GatewayConflictError, ProxyCommandError, isGatewayError } from '@x/gateway'
+export type { GatewayError } from '@x/gateway'
+export { UnexpectedExitError, type CommandResult } from './errors/unexpected-exit-error.js'
+export { MaxBufferError } from './errors/max-buffer-error.js'
+export { isCommandError, type CommandError } from './errors/command-error.js'
+export { isSSHError, type AnySSHError, type SSHErrorCode } from './errors/any-ssh-error.js'
 
 // Host keys and private keys, for the `hostKeys` and `auth` options: one install is enough.
 export { knownHosts, fixedHostKey, insecureAcceptAnyHostKey, HostKeys, PublicKey, PrivateKey, loadPrivateKey } from '@x/transport'

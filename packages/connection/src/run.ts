@@ -5,7 +5,9 @@
  */
 import type { Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
-import { ConnectionLostError, MaxBufferError, TimeoutError, UnexpectedExitError, type Channel, type CommandResult, type CommandStop, type PtyOptions } from '@x/transport'
+import { ConnectionLostError, TimeoutError, type Channel, type CommandStop, type PtyOptions } from '@x/transport'
+import { MaxBufferError } from './errors/max-buffer-error.js'
+import { UnexpectedExitError, type CommandResult } from './errors/unexpected-exit-error.js'
 import { PidLineFilter, recordAbortStop, stopCommand } from './command-stop.js'
 import type { KillTarget } from './kill-script.js'
 

@@ -6,7 +6,8 @@
  * @internal
  */
 import { randomBytes } from 'node:crypto'
-import { AuthenticationError, UnexpectedExitError, type Channel } from '@x/transport'
+import { AuthenticationError, type Channel } from '@x/transport'
+import { UnexpectedExitError } from './errors/unexpected-exit-error.js'
 import { collectRun, escapeRegExp, Result, type CollectControls, type RunOptions } from './run.js'
 
 /**

@@ -20,5 +20,8 @@ export type { TokenValues } from './expand-tokens.js'
 export { checkHostForCommand, checkUserForCommand } from './check-names.js'
 export { resolveGateway } from './resolve-gateway.js'
 export type { GatewayPlan, GatewayInputs, ExplicitGateway, SshConfigGateway } from './resolve-gateway.js'
-// The errors this package raises, from @x/transport's one error tree.
-export { GatewayConflictError, ProxyCommandError, ConfigError } from '@x/transport'
+// The errors this package defines, and ConfigError, which it raises from @x/transport's tree.
+export { GatewayConflictError } from './gateway-conflict-error.js'
+export { ProxyCommandError } from './proxy-command-error.js'
+export { isGatewayError, type GatewayError } from './gateway-error.js'
+export { ConfigError } from '@x/transport'

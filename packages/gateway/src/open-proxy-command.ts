@@ -1,6 +1,6 @@
 /** ProxyCommand: a subprocess whose stdin/stdout carry the SSH connection, run by /bin/sh. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { ProxyCommandError } from '@x/transport'
+import { ProxyCommandError } from './proxy-command-error.js'
 import { checkHostForCommand, checkUserForCommand } from './check-names.js'
 import { expandTokens } from './expand-tokens.js'
 import { ProxyCommandSocket } from './proxy-command-socket.js'

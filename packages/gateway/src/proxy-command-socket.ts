@@ -1,6 +1,6 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { Duplex, finished } from 'node:stream'
-import { ProxyCommandError } from '@x/transport'
+import { ProxyCommandError } from './proxy-command-error.js'
 import { ProcessGroup } from './process-group.js'
 import { StderrTail } from './stderr-tail.js'
 

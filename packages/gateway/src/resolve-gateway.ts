@@ -2,7 +2,8 @@
  * Decides how one host is reached: directly, through a jump chain or through a ProxyCommand; both
  * kinds of gateway for one host is an error. Pure: no I/O, nothing runs.
  */
-import { ConfigError, GatewayConflictError } from '@x/transport'
+import { ConfigError } from '@x/transport'
+import { GatewayConflictError } from './gateway-conflict-error.js'
 import { parseProxyJump, type JumpHop } from './parse-proxy-jump.js'
 
 /** The gateway options an API caller gave for one host. */

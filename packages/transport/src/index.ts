@@ -21,10 +21,7 @@ export {
   ForwardError,
   SFTPError,
   ConfigError,
-  GatewayConflictError,
-  ProxyCommandError,
-  UnexpectedExitError,
-  MaxBufferError,
+  isTransportError,
 } from './errors.js'
 export type {
   SSHErrorOptions,
@@ -34,7 +31,7 @@ export type {
   KeyErrorReason,
   SkippedKey,
   SkippedKeyReason,
-  CommandResult,
+  TransportError,
   CommandStop,
   StopMethod,
 } from './errors.js'
