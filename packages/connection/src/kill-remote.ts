@@ -1,9 +1,11 @@
 /**
- * The second session of a stop: runs command-stop.ts's kill script on the same connection.
+ * The second session of a stop: runs command-stop.ts's kill script on the same connection; and
+ * whether a run is tracked for it at all.
  * @internal
  */
 import type { Channel, Transport } from '@x/transport'
-import { killGroupScript } from './command-stop.js'
+import { killGroupScript, trackedCommandLine } from './command-stop.js'
+import type { CollectControls, RunEncoding, RunOptions } from './run.js'
 import { shellQuote } from './sudo.js'
 
 /** The bound of the kill session, from open to exit status. */
@@ -43,4 +45,32 @@ export async function killRemoteProcesses(t: Transport | undefined, pid: number,
     clearTimeout(timer)
     ch?.destroy()
   }
+}
+
+/** A tracked command line and how its process group is killed. @internal */
+export interface TrackedRun {
+  readonly line: string
+  readonly tracking: NonNullable<CollectControls['tracking']>
+}
+
+/**
+ * The tracked command line of `command` (RunOptions.trackProcessGroup), or undefined: never
+ * with a pty; by default only when the caller gave a bound that stops the command. The kill
+ * runs on the transport `current()` returns at that moment.
+ * @internal
+ */
+export function trackRun(command: string, options: RunOptions<RunEncoding>, current: () => Transport | undefined, sudoPassword?: string): TrackedRun | undefined {
+  if (options.pty !== undefined && options.pty !== false) return undefined
+  if (!(options.trackProcessGroup ?? callerCanStop(options))) return undefined
+  const { line, marker } = trackedCommandLine(command)
+  return { line, tracking: { marker, killGroup: (pid, pgid) => killRemoteProcesses(current(), pid, pgid, sudoPassword) } }
+}
+
+/**
+ * Whether the caller gave `run` a bound that stops the command (`timeoutMs`, `signal`, an
+ * explicit finite `maxBuffer`): only then does process-group tracking change the command line
+ * by default, so a plain run sends the command exactly as given.
+ */
+function callerCanStop(options: RunOptions<RunEncoding>): boolean {
+  return (options.timeoutMs !== undefined && options.timeoutMs > 0) || options.signal !== undefined || (options.maxBuffer !== undefined && Number.isFinite(options.maxBuffer))
 }

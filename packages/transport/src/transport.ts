@@ -92,6 +92,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   readonly #closed: Promise<void>
   #markClosed!: () => void
   #sock: Duplex | undefined
+  #bytesRead = 0
   #client: Client | undefined
   #state: State = 'new'
   #stage: TransportStage = 'connect'
@@ -150,6 +151,23 @@ export class Transport extends EventEmitter<TransportEvents> {
   /** The algorithms of the last key exchange, once one completed. */
   get negotiated(): NegotiatedAlgorithms | undefined {
     return this.#negotiated
+  }
+
+  /**
+   * Bytes received from the peer on the underlying stream so far, SSH framing included; Node's
+   * `socket.bytesRead`. With {@link bytesWritten}, what ssh_config's RekeyLimit counts.
+   */
+  get bytesRead(): number {
+    return this.#bytesRead
+  }
+
+  /**
+   * Bytes sent to the peer on the underlying stream so far, as the stream counts them (a TCP
+   * socket, a ChannelSocket and a ProxyCommandSocket do); 0 for a stream that keeps no count.
+   */
+  get bytesWritten(): number {
+    const count = (this.#sock as { bytesWritten?: unknown } | undefined)?.bytesWritten
+    return typeof count === 'number' ? count : 0
   }
 
   /** Whether the session is up (handshake done, not closed); paramiko's `is_active`. */
@@ -556,7 +574,10 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.#client = client
     // Our listener stays for the socket's whole life: no error event ever goes unheard.
     sock.on('error', () => {})
-    sock.on('data', () => this.#keepalive?.traffic())
+    sock.on('data', (chunk: Buffer) => {
+      this.#bytesRead += chunk.length
+      this.#keepalive?.traffic()
+    })
     client.on('error', (err: Error & { level?: string | undefined }) => this.#onSsh2Error(err))
     client.on('close', () => this.#finalize(this.#closeReason()))
     client.on('banner', (message: string) => {
