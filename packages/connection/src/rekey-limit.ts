@@ -12,10 +12,6 @@ export interface RekeyLimit {
   readonly intervalMs: number | undefined
 }
 
-/** While data moves, how often the byte counters are looked at; when idle, less often. */
-const BUSY_POLL_MS = 10
-const IDLE_POLL_MS = 250
-
 /**
  * Reads RekeyLimit as `ssh -G` prints it: `<bytes> <seconds>`, the resolver having applied the
  * K/M/G suffixes and the `default` / `none` forms (0 for either).
@@ -33,19 +29,18 @@ export function rekeyLimitFrom(value: string | undefined): RekeyLimit {
 /**
  * Rekeys `transport` whenever `limit` is reached: the bytes received or sent since the last key
  * exchange (either side's, a server-started one included) reach `limit.bytes`, or
- * `limit.intervalMs` passed since it. The byte counters are polled (every 10 ms while data
- * moves), so a fast transfer may pass the limit by what moves in that time before the exchange
- * starts. Stops with the transport, or when disposed.
+ * `limit.intervalMs` passed since it. The counters are looked at each time data arrives (the
+ * Transport's 'traffic' event; during an upload the peer's window adjustments arrive often).
+ * Data already in flight when the exchange starts still arrives under the old keys, as with
+ * OpenSSH. Stops with the transport, or when disposed.
  */
 export function watchRekeyLimit(transport: Transport, limit: RekeyLimit, log?: (line: string) => void): Disposable {
   const { bytes, intervalMs } = limit
   if (bytes === undefined && intervalMs === undefined) return { [Symbol.dispose]: () => {} }
   let baseRead = transport.bytesRead
   let baseWritten = transport.bytesWritten
-  let lastTotal = baseRead + baseWritten
   let rekeying = false
   let timeTimer: NodeJS.Timeout | undefined
-  let pollTimer: NodeJS.Timeout | undefined
 
   const start = (why: string): void => {
     if (rekeying || !transport.isActive) return
@@ -66,13 +61,8 @@ export function watchRekeyLimit(transport: Transport, limit: RekeyLimit, log?: (
     clearTimeout(timeTimer)
     timeTimer = setTimeout(() => start(`${intervalMs / 1000} s since the last key exchange`), intervalMs).unref()
   }
-  const poll = (): void => {
-    const read = transport.bytesRead
-    const written = transport.bytesWritten
+  const onTraffic = (read: number, written: number): void => {
     if (bytes !== undefined && (read - baseRead >= bytes || written - baseWritten >= bytes)) start(`${bytes} bytes since the last key exchange`)
-    const busy = read + written !== lastTotal
-    lastTotal = read + written
-    pollTimer = setTimeout(poll, busy ? BUSY_POLL_MS : IDLE_POLL_MS).unref()
   }
   const onRekey = (): void => {
     baseRead = transport.bytesRead
@@ -81,13 +71,13 @@ export function watchRekeyLimit(transport: Transport, limit: RekeyLimit, log?: (
   }
   const stop = (): void => {
     clearTimeout(timeTimer)
-    clearTimeout(pollTimer)
+    transport.off('traffic', onTraffic)
     transport.off('rekey', onRekey)
     transport.off('close', stop)
   }
   transport.on('rekey', onRekey)
   transport.once('close', stop)
+  if (bytes !== undefined) transport.on('traffic', onTraffic)
   armTime()
-  if (bytes !== undefined) poll()
   return { [Symbol.dispose]: stop }
 }

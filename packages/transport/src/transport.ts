@@ -52,6 +52,11 @@ export interface TransportEvents {
   banner: [message: string]
   /** A key re-exchange completed (either side started it). */
   rekey: [negotiated: NegotiatedAlgorithms]
+  /**
+   * Bytes arrived from the peer; the running {@link Transport.bytesRead} and
+   * {@link Transport.bytesWritten} totals. What a RekeyLimit watcher counts on.
+   */
+  traffic: [bytesRead: number, bytesWritten: number]
   /** The transport closed; `error` says why unless the caller closed it. */
   close: [error?: SSHError]
 }
@@ -577,6 +582,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     sock.on('data', (chunk: Buffer) => {
       this.#bytesRead += chunk.length
       this.#keepalive?.traffic()
+      if (this.listenerCount('traffic') > 0) this.emit('traffic', this.#bytesRead, this.bytesWritten)
     })
     client.on('error', (err: Error & { level?: string | undefined }) => this.#onSsh2Error(err))
     client.on('close', () => this.#finalize(this.#closeReason()))
