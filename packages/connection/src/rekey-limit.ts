@@ -1,7 +1,7 @@
 /**
  * ssh_config's RekeyLimit: a new key exchange after so many bytes in either direction, or after
  * so much time, since the last one (ssh_config(5); packet.c `ssh_packet_need_rekeying()`),
- * started with `Transport.renegotiateKeys()`. ssh2 1.17 never rekeys on its own.
+ * started with `Transport.renegotiateKeys()`. The protocol library (1.17) never rekeys on its own.
  * @internal
  */
 import type { Transport } from '@x/transport'
