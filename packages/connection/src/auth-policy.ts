@@ -14,17 +14,19 @@ import {
   type SkippedKey,
   type Transport,
 } from '@x/transport'
-import { identityOrigin, isSkipped, loadKeyFrom, type KeyOrigin } from './auth-keys.js'
-import { configFlag, configString } from './config-values.js'
+import { isSkipped, loadKeyFrom, type KeyOrigin } from './auth-keys.js'
 import type { ConnectionAuthOptions } from './connection-options.js'
-import { expandSshConfigPaths, type ResolvedSshConfig } from '@x/ssh-config'
+import type { AgentSetting, HostAuthSettings, HostSettings } from './host-settings.js'
+import { expandSshConfigPaths } from '@x/ssh-config'
 
 /** What the policy needs for one connection. */
 export interface AuthPolicyInput {
   readonly transport: Transport
   readonly username: string
   readonly target: string
-  readonly config: ResolvedSshConfig
+  /** The host's settings: agent, IdentitiesOnly, IdentityFile and its origin. */
+  readonly settings: Pick<HostSettings, 'auth' | 'sshConfig'>
+  /** The credentials: explicit keys, passphrase, password, keyboard-interactive handler. */
   readonly auth: ConnectionAuthOptions
   readonly signal?: AbortSignal | undefined
   /** Receives the policy's decisions (methods tried, keys skipped); never a secret. */
@@ -35,7 +37,7 @@ type Step = () => Promise<string[]>
 
 /** Runs the policy; resolves once authenticated. @throws AuthenticationError, KeyError. */
 export async function authenticate(input: AuthPolicyInput): Promise<void> {
-  const { transport: t, username, config, auth, signal } = input
+  const { transport: t, username, settings, auth, signal } = input
   const log = input.debug ?? ((): void => {})
   const tried: string[] = []
   const skippedKeys: SkippedKey[] = []
@@ -97,11 +99,12 @@ export async function authenticate(input: AuthPolicyInput): Promise<void> {
     for (const source of auth.privateKeys ?? []) {
       if (await offerKey(source, 'listed', (key) => describeKey(source, key))) return
     }
-    const agentPath = agentPathFor(config, auth)
+    const agentPath = agentPathFor(settings.auth)
     if (agentPath && (await attempt('publickey', 'publickey (agent)', () => t.authAgent(username, agentPath, { signal })))) return
-    if (auth.lookForKeys !== false) {
-      const origin = identityOrigin(config)
-      for (const path of expandSshConfigPaths(config, 'identityfile')) {
+    if (settings.auth.lookForKeys) {
+      const origin = settings.auth.identityOrigin
+      // Expanded only now, as ssh does when it loads keys: an unset ${VAR} fails the open.
+      for (const path of expandSshConfigPaths(settings.sshConfig, 'identityfile')) {
         if (await offerKey(path, origin, () => path)) return
       }
     }
@@ -136,18 +139,18 @@ const SKIP_WHY: Record<SkippedKey['reason'], string> = {
   invalid: 'not a valid private key',
 }
 
-/** The agent used for authentication: none with IdentitiesOnly (the agent may hold any key). */
-function agentPathFor(config: ResolvedSshConfig, auth: ConnectionAuthOptions): string | undefined {
-  if (typeof auth.agent !== 'string' && configFlag(config, 'identitiesonly')) return undefined
-  return agentSocket(config, auth)
+/** The agent used for authentication: none with IdentitiesOnly (the agent may hold any key) unless `auth.agent` names one. */
+function agentPathFor(settings: HostAuthSettings): string | undefined {
+  const explicit = typeof settings.agent === 'object' && settings.agent.explicit
+  if (!explicit && settings.identitiesOnly) return undefined
+  return agentSocket(settings.agent)
 }
 
-/** The agent socket: explicit option, else IdentityAgent, else SSH_AUTH_SOCK; only if it exists. */
-export function agentSocket(config: ResolvedSshConfig, auth: ConnectionAuthOptions): string | undefined {
-  if (auth.agent === false) return undefined
-  if (typeof auth.agent === 'string') return auth.agent
-  const configured = configString(config, 'identityagent')
-  const path = configured === undefined || configured === 'SSH_AUTH_SOCK' ? process.env['SSH_AUTH_SOCK'] : configured
+/** The agent socket: `auth.agent` as given, else IdentityAgent, else SSH_AUTH_SOCK; those two only if it exists. */
+export function agentSocket(agent: AgentSetting): string | undefined {
+  if (agent === false) return undefined
+  if (agent !== 'SSH_AUTH_SOCK' && agent.explicit) return agent.path
+  const path = agent === 'SSH_AUTH_SOCK' ? process.env['SSH_AUTH_SOCK'] : agent.path
   return path && existsSync(path) ? path : undefined
 }
 

@@ -1,49 +1,29 @@
-import {
-  ConfigError,
-  ConnectionLostError,
-  Transport,
-  type Channel,
-  type ChannelSocket,
-  type PtyOptions,
-  type SftpClient,
-  type SSHError,
-} from '@x/transport'
-import { algorithmsFromConfig } from './algorithm-policy.js'
-import { checkHostForCommand, checkUserForCommand, openDirectTcpip, openProxyCommand, type JumpHop, type ProxyCommandSocket } from '@x/gateway'
-import type { Duplex } from 'node:stream'
-import { agentSocket, authenticate } from './auth-policy.js'
-import { hopKey, planRoute, type GatewayRoute, type HopContext } from './gateway-route.js'
+import { ConnectionLostError, Transport, type Channel, type ChannelSocket, type SftpClient, type SSHError } from '@x/transport'
+import { checkHostForCommand, checkUserForCommand } from '@x/gateway'
+import { authenticate } from './auth-policy.js'
+import { hopKey, planRoute, type GatewayRoute } from './gateway-route.js'
 import { forwardLocal } from './forwarding/forward-local.js'
 import { forwardRemote } from './forwarding/forward-remote.js'
 import type { LocalForward, LocalForwardOptions, RemoteForward, RemoteForwardOptions } from './forwarding/types.js'
 import { get } from './transfer/get.js'
 import { put } from './transfer/put.js'
 import type { GetDestination, GetOptions, PutOptions, PutSource, TransferResult } from './transfer/types.js'
-import { configFlag, configNumber, configString } from './config-values.js'
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection-options.js'
-import { describeConfigSource, describeRoute, formatHost } from './debug-lines.js'
-import { describeHostKeyPolicy, hostKeyVerifierFor, loggingVerifier } from './host-key-policy.js'
+import { explainOpen, formatHost } from './debug-lines.js'
+import { formatHop, hopContextOf, hopOptions, withHopContext } from './hop-options.js'
+import { resolveHostConfig, resolveHostSettings, type HostSettings } from './host-settings.js'
 import { parseHostSpec } from './host-spec.js'
-import { collectRun, type CollectControls, type Result, type RunEncoding, type RunOptions, type RunOutput } from './run.js'
-import { trackedCommandLine } from './command-stop.js'
-import { killRemoteProcesses } from './kill-remote.js'
-import { withConnectTimeout } from './connect-timeout.js'
+import { collectRun, type Result, type RunEncoding, type RunOptions, type RunOutput } from './run.js'
+import { trackRun } from './kill-remote.js'
+import { transportOptionsFor } from './transport-options-for.js'
+import { watchRekeyLimit } from './rekey-limit.js'
+import { Resources } from './resources.js'
+import { openRouteStream } from './route-stream.js'
+import { sessionEnvironment } from './session-env.js'
+import { signalOf, type SessionOptions, type SignalOption } from './session-options.js'
 import { SessionLimiter } from './session-limiter.js'
-import { resolveSshConfig, type ResolvedSshConfig, type SshConfigWarning } from '@x/ssh-config'
+import type { ResolvedSshConfig, SshConfigWarning } from '@x/ssh-config'
 import { collectSudo, sudoCommandLine, type SudoOptions } from './sudo.js'
-
-/** The `signal` every async call accepts. */
-export interface SignalOption {
-  readonly signal?: AbortSignal | undefined
-}
-
-/** Options of `exec()` and `shell()`. */
-export interface SessionOptions extends SignalOption {
-  readonly pty?: boolean | PtyOptions | undefined
-  readonly env?: Readonly<Record<string, string>> | undefined
-}
-
-const DEFAULT_KEEPALIVE = { intervalMs: 15_000, countMax: 3 }
 
 /**
  * An SSH connection to one host, resolved and authenticated the way `ssh` would, with Fabric's
@@ -74,6 +54,8 @@ export class Connection {
    */
   readonly sshConfigWarnings: readonly SshConfigWarning[]
   readonly #options: ResolvedConnectionOptions
+  /** This host's settings (explicit options > ssh_config > defaults), decided once. */
+  readonly #settings: HostSettings
   readonly #limiter: SessionLimiter
   #transport: Transport | undefined
   #opening: Promise<Transport> | undefined
@@ -82,9 +64,9 @@ export class Connection {
   #sftp: Promise<SftpClient> | undefined
   /** Settles when the last opened transport closed (see waitClosed); resolved before any open. */
   #closed: Promise<SSHError | undefined> = Promise.resolve(undefined)
-  readonly #resources = new Set<{ close(): Promise<void> }>()
+  /** What the open session holds, closed in reverse by `close()`: ProxyCommand, transport, SFTP, forwards. */
+  #held = new Resources()
   readonly #route: GatewayRoute<Connection>
-  #proxyCommand: ProxyCommandSocket | undefined
   /** The `debug` option with this hop's prefix; undefined when not asked for. */
   readonly #debug: ((line: string) => void) | undefined
 
@@ -94,29 +76,24 @@ export class Connection {
    * @throws ConfigError when ssh_config is invalid (as OpenSSH would refuse it).
    * @throws TypeError / RangeError for invalid options.
    */
-  constructor(host: string, options: ConnectionOptions = {}, /** @internal */ hop?: HopContext<Connection>) {
+  constructor(host: string, options: ConnectionOptions = {}) {
+    const hop = hopContextOf<Connection>(options)
     this.#options = resolveConnectionOptions(options)
     const spec = parseHostSpec(host)
-    this.host = spec.host
-    const user = this.#options.user ?? spec.user
-    const port = this.#options.port ?? spec.port
-    const warnings: SshConfigWarning[] = []
-    this.sshConfig = resolveSshConfig(spec.host, {
-      ...(this.#options.config !== undefined ? { config: this.#options.config } : {}),
-      ...(user !== undefined ? { user } : {}),
-      ...(port !== undefined ? { port } : {}),
-      allowMatchExec: this.#options.allowMatchExec === true,
-      onWarning: (w) => warnings.push(w),
-    })
-    this.sshConfigWarnings = Object.freeze(warnings)
-    this.user = configString(this.sshConfig, 'user') ?? ''
-    this.port = configNumber(this.sshConfig, 'port') ?? 22
-    this.hostname = configString(this.sshConfig, 'hostname') ?? spec.host
-    this.#route = planRoute(spec.host, this.sshConfig, this.#options, hop ?? { trail: [hopKey(spec)] }, (next, context) =>
-      new Connection(formatHop(next), hopOptions(this.#options), context))
+    const { sshConfig, warnings } = resolveHostConfig(spec, this.#options)
+    this.sshConfig = sshConfig
+    this.sshConfigWarnings = warnings
+    const settings = (this.#settings = resolveHostSettings(spec, this.#options, sshConfig))
+    this.host = settings.host
+    this.user = settings.user
+    this.port = settings.port
+    this.hostname = settings.hostname
+    this.#route = planRoute(spec.host, settings.gateway, this.#options, hop ?? { trail: [hopKey(spec)] }, (next, context) =>
+      new Connection(formatHop(next), withHopContext(hopOptions(this.#options), context)))
     if (this.#route.kind === 'proxy-command' && !hop) {
       // Names from the API reach a shell through %h/%r: OpenSSH's post-CVE-2023-51385 rule.
       checkHostForCommand(spec.host)
+      const user = this.#options.user ?? spec.user
       if (user !== undefined) checkUserForCommand(user)
     }
     this.#limiter = new SessionLimiter(this.#options.maxSessions)
@@ -176,7 +153,7 @@ export class Connection {
    * @throws MaxBufferError when stdout or stderr exceeds `maxBuffer`.
    */
   async run<E extends RunEncoding = 'utf8'>(command: string, options: RunOptions<E> = {}): Promise<Result<RunOutput<E>>> {
-    const tracked = this.#tracked(command, options)
+    const tracked = trackRun(command, options, () => this.#transport)
     const ch = await this.#session((c) => c.exec(tracked?.line ?? command), options, options.signal)
     return collectRun(ch, command, options, { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
   }
@@ -189,17 +166,9 @@ export class Connection {
   async sudo(command: string, options: SudoOptions = {}): Promise<Result> {
     const password = options.password ?? this.#options.auth?.password
     const { line, markers } = sudoCommandLine(command, options)
-    const tracked = this.#tracked(line, options, password ?? '')
+    const tracked = trackRun(line, options, () => this.#transport, password ?? '')
     const ch = await this.#session((c) => c.exec(tracked?.line ?? line), options, options.signal)
     return collectSudo(ch, command, markers, password, options, this.#label(), { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
-  }
-
-  /** The tracked command line of `command` (RunOptions.trackProcessGroup), or undefined. */
-  #tracked(command: string, options: RunOptions<RunEncoding>, sudoPassword?: string): { line: string; tracking: NonNullable<CollectControls['tracking']> } | undefined {
-    if (options.pty !== undefined && options.pty !== false) return undefined
-    if (!(options.trackProcessGroup ?? callerCanStop(options))) return undefined
-    const { line, marker } = trackedCommandLine(command)
-    return { line, tracking: { marker, kill: (target) => killRemoteProcesses(this.#transport, target, sudoPassword) } }
   }
 
   /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */
@@ -220,8 +189,8 @@ export class Connection {
       this.#sftp = opening
       opening.then(
         (client) => {
-          this.#resources.add(client)
-          t.once('close', () => this.#resources.delete(client))
+          const held = this.#held.defer(() => quietly(client.close()))
+          t.once('close', () => held[Symbol.dispose]())
         },
         () => {
           if (this.#sftp === opening) this.#sftp = undefined
@@ -283,18 +252,11 @@ export class Connection {
   /** Closes forwards, SFTP and the transport; idempotent. The Connection may be opened again. */
   async close(): Promise<void> {
     this.#openController?.abort(new ConnectionLostError(`the connection to ${this.#label()} was closed while opening`))
-    const resources = [...this.#resources]
-    this.#resources.clear()
-    await Promise.allSettled(resources.map((r) => r.close()))
-    this.#sftp = undefined
-    const t = this.#transport
-    this.#transport = undefined
-    await t?.close()
-    // The transport destroyed the ProxyCommand's socket; wait until its process group is gone.
-    await this.#proxyCommand?.reaped
-    this.#proxyCommand = undefined
+    const all = new Resources()
     // Hops this connection built are closed after it, innermost first; a borrowed gateway stays open.
-    for (const owned of [...this.#route.owned].reverse()) await owned.close()
+    for (const owned of this.#route.owned) all.use(owned)
+    all.use(this.#held.move())
+    await all.dispose()
   }
 
   /** Closes the connection; `await using c = new Connection(…)`. */
@@ -302,17 +264,11 @@ export class Connection {
     await this.close()
   }
 
-  /** Keeps `resource` until it closes, so `close()` can close it first. */
-  #hold<T extends { close(): Promise<void> }>(resource: T): T {
-    this.#resources.add(resource)
-    const close = resource.close.bind(resource)
-    const held: T = Object.assign(resource, {
-      close: async (): Promise<void> => {
-        this.#resources.delete(held)
-        await close()
-      },
-    })
-    return held
+  /** Holds `forward` until it closes (by itself or by `close()`, whichever is first). */
+  #hold<T extends LocalForward | RemoteForward>(forward: T): T {
+    const held = this.#held.defer(() => quietly(forward.close()))
+    void forward.waitClosed().then(() => held[Symbol.dispose]())
+    return forward
   }
 
   /**
@@ -334,7 +290,7 @@ export class Connection {
     const { value: ch, release } = await this.#limiter.run(async () => {
       const c = await t.openSession()
       if (options.pty) c.getPty(options.pty === true ? {} : options.pty)
-      for (const [name, value] of Object.entries(options.env ?? {})) c.setEnvironmentVariable(name, value)
+      for (const [name, value] of Object.entries(sessionEnvironment(this.#settings.env, options.env))) c.setEnvironmentVariable(name, value)
       try {
         await start(c)
       } catch (err) {
@@ -372,40 +328,29 @@ export class Connection {
   }
 
   async #connect(signal: AbortSignal): Promise<Transport> {
-    const cfg = this.sshConfig
-    const configuredTimeout = configNumber(cfg, 'connecttimeout')
-    const connectMs = this.#options.connectTimeoutMs ?? (configuredTimeout !== undefined ? configuredTimeout * 1000 : 20_000)
+    const settings = this.#settings
     const debug = this.#debug
-    if (debug) this.#explain(debug)
-    const sock = await this.#openStream(signal, connectMs)
-    const verifier = hostKeyVerifierFor(cfg, this.#options.hostKeys ?? {})
-    const t = new Transport(sock ?? { host: this.hostname, port: this.port }, {
-      hostKeyVerifier: debug ? loggingVerifier(verifier, debug) : verifier,
-      ...(debug ? { debug } : {}),
-      hostname: configString(cfg, 'hostkeyalias') ?? this.hostname,
-      port: this.port,
-      keepalive: this.#keepalive(),
-      algorithms: algorithmsFromConfig(cfg),
-      ...this.#agentForwarding(),
-      compression: configFlag(cfg, 'compression'),
-      timeouts: {
-        connectMs,
-        // connectTimeoutMs / ConnectTimeout bound the handshake too (a ProxyCommand or server
-        // that never answers), as the option says; OpenSSH bounds its banner exchange with it.
-        handshakeMs: connectMs,
-        ...(this.#options.timeouts?.authMs !== undefined ? { authMs: this.#options.timeouts.authMs } : {}),
-        ...(this.#options.timeouts?.channelMs !== undefined ? { channelMs: this.#options.timeouts.channelMs } : {}),
-      },
-    })
+    if (debug) explainOpen(debug, settings, this.#options.config, this.sshConfigWarnings, this.#route)
+    const options = transportOptionsFor(settings, debug)
+    const target = { host: this.host, hostname: this.hostname, port: this.port, user: this.user, label: this.#label() }
+    const sock = await openRouteStream(this.#route, target, settings.connectTimeoutMs, this.#held, signal)
+    const t = new Transport(sock ?? { host: this.hostname, port: this.port }, options)
     try {
       await t.startClient({ signal })
-      await authenticate({ transport: t, username: this.user, target: `${this.hostname}:${this.port}`, config: cfg, auth: this.#options.auth ?? {}, signal, debug })
+      await authenticate({ transport: t, username: this.user, target: `${this.hostname}:${this.port}`, settings, auth: this.#options.auth ?? {}, signal, debug })
     } catch (err) {
       t.destroy()
       throw err
     }
+    watchRekeyLimit(t, settings.rekeyLimit, debug)
+    const held = this.#held.defer(() => {
+      if (this.#transport === t) this.#transport = undefined
+      this.#sftp = undefined
+      return t.close()
+    })
     this.#closed = new Promise((resolve) => {
       t.once('close', (error) => {
+        held[Symbol.dispose]()
         resolve(error)
         if (this.#transport !== t) return
         this.#transport = undefined
@@ -415,94 +360,11 @@ export class Connection {
     this.#transport = t
     return t
   }
-
-  /**
-   * The byte stream for a gateway route (undefined: the Transport dials TCP itself). Through a
-   * jump, the gateway's direct-tcpip open is this hop's TCP connect: `connectMs` bounds it, as
-   * ConnectTimeout bounds `ssh -J` (a silently dropped SYN there would otherwise hold the open
-   * until the gateway's own connect gives up, minutes later).
-   */
-  async #openStream(signal: AbortSignal, connectMs: number): Promise<Duplex | undefined> {
-    const route = this.#route
-    switch (route.kind) {
-      case 'direct':
-        return undefined
-      case 'jump': {
-        await route.via.open({ signal })
-        const via = route.via.transport
-        if (!via) throw new ConnectionLostError(`the gateway to ${this.#label()} closed while opening`)
-        return withConnectTimeout(connectMs, `connecting to ${this.#label()} through its gateway`, signal, (bounded) =>
-          openDirectTcpip(via, this.hostname, this.port, { signal: bounded }))
-      }
-      case 'proxy-command': {
-        const sock = await openProxyCommand(route.command, { host: this.hostname, port: this.port, user: this.user, alias: this.host, signal })
-        this.#proxyCommand = sock
-        return sock
-      }
-    }
-  }
-
-  /** Tells `debug` which config, route and host-key policy this open uses (never a secret). */
-  #explain(debug: (line: string) => void): void {
-    const cfg = this.sshConfig
-    debug(`config: ${describeConfigSource(this.#options.config)}; resolved to ${this.user}@${this.hostname}:${this.port}`)
-    for (const w of this.sshConfigWarnings) debug(`config: ${w.file} line ${w.line}: ignoring ${w.keyword} (${w.reason})`)
-    debug(`route: ${describeRoute(this.#route, this.hostname, this.port)}`)
-    debug(`host keys: ${describeHostKeyPolicy(cfg, this.#options.hostKeys ?? {})}, checked as ${configString(cfg, 'hostkeyalias') ?? this.hostname}:${this.port}`)
-  }
-
-  /** ForwardAgent: the option, else ssh_config (yes, or a socket path / $VARIABLE). */
-  #agentForwarding(): { agentForwarding?: string | undefined } {
-    const option = this.#options.forwardAgent
-    const configured = configString(this.sshConfig, 'forwardagent')
-    const wanted = option ?? (configured === undefined || configured === 'no' ? false : configured === 'yes' ? true : configured)
-    if (wanted === false) return {}
-    const socket = typeof wanted === 'string' ? expandAgentPath(wanted) : agentSocket(this.sshConfig, this.#options.auth ?? {})
-    return socket ? { agentForwarding: socket } : {}
-  }
-
-  #keepalive(): { intervalMs: number; countMax: number } | undefined {
-    const option = this.#options.keepalive
-    if (option === false) return undefined
-    if (option) return { intervalMs: option.intervalMs, countMax: option.countMax ?? 3 }
-    const seconds = configNumber(this.sshConfig, 'serveraliveinterval') ?? 0
-    if (seconds === 0) return DEFAULT_KEEPALIVE
-    return { intervalMs: seconds * 1000, countMax: configNumber(this.sshConfig, 'serveralivecountmax') ?? 3 }
-  }
 }
 
-/** Writes a jump hop back as `[user@]host[:port]` (IPv6 in brackets). */
-function formatHop(hop: JumpHop): string {
-  const host = hop.host.includes(':') ? `[${hop.host}]` : hop.host
-  return `${hop.user === undefined ? '' : `${hop.user}@`}${host}${hop.port === undefined ? '' : `:${hop.port}`}`
-}
-
-/**
- * Options a hop built from ProxyJump inherits: config, keys, agent, host-key policy, keepalive and
- * timeouts. Not the password nor the keyboard-interactive handler: those are for the target
- * (ssh never offers one host's password to another).
- */
-function hopOptions(options: ResolvedConnectionOptions): ConnectionOptions {
-  const { password: _password, interactive: _interactive, ...auth } = options.auth ?? {}
-  return {
-    ...(options.config !== undefined ? { config: options.config } : {}),
-    ...(options.allowMatchExec !== undefined ? { allowMatchExec: options.allowMatchExec } : {}),
-    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-    ...(options.hostKeys !== undefined ? { hostKeys: options.hostKeys } : {}),
-    ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
-    ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
-    ...(options.debug !== undefined ? { debug: options.debug } : {}),
-    auth,
-  }
-}
-
-/** ForwardAgent may name an environment variable (`$SSH_AUTH_SOCK`) instead of a path. */
-function expandAgentPath(value: string): string | undefined {
-  return value.startsWith('$') ? process.env[value.slice(1)] : value
-}
-
-function signalOf(options: { readonly signal?: AbortSignal | undefined }): SignalOption {
-  return options.signal ? { signal: options.signal } : {}
+/** Waits for `closing`, ignoring its failure (a forward or SFTP client failing to close is closed anyway). */
+async function quietly(closing: Promise<unknown>): Promise<void> {
+  await closing.then(() => {}, () => {})
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -521,13 +383,4 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       },
     )
   })
-}
-
-/**
- * Whether the caller gave `run` a bound that stops the command (`timeoutMs`, `signal`, an
- * explicit finite `maxBuffer`): only then does process-group tracking change the command line
- * by default, so a plain run sends the command exactly as given.
- */
-function callerCanStop(options: RunOptions<RunEncoding>): boolean {
-  return (options.timeoutMs !== undefined && options.timeoutMs > 0) || options.signal !== undefined || (options.maxBuffer !== undefined && Number.isFinite(options.maxBuffer))
 }

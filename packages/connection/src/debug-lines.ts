@@ -4,8 +4,10 @@
  * it too).
  * @internal
  */
-import type { SshConfigSource } from '@x/ssh-config'
+import type { SshConfigSource, SshConfigWarning } from '@x/ssh-config'
 import type { GatewayRoute } from './gateway-route.js'
+import { describeHostKeyPolicy } from './host-key-policy.js'
+import type { HostSettings } from './host-settings.js'
 
 /** Writes a host for a `user@host:port` label (IPv6 in brackets). */
 export function formatHost(host: string): string {
@@ -36,4 +38,19 @@ export function describeRoute(
     case 'proxy-command':
       return `ProxyCommand (${route.source}): ${route.command}`
   }
+}
+
+/** Tells `debug` which config, route, host-key policy and rekey limit an open uses (never a secret). */
+export function explainOpen(
+  debug: (line: string) => void,
+  settings: HostSettings,
+  source: SshConfigSource | undefined,
+  warnings: readonly SshConfigWarning[],
+  route: Parameters<typeof describeRoute>[0],
+): void {
+  const { user, hostname, port } = settings
+  debug(`config: ${describeConfigSource(source)}; resolved to ${user}@${hostname}:${port}`)
+  for (const w of warnings) debug(`config: ${w.file} line ${w.line}: ignoring ${w.keyword} (${w.reason})`)
+  debug(`route: ${describeRoute(route, hostname, port)}`)
+  debug(`host keys: ${describeHostKeyPolicy(settings.hostKeys)}, checked as ${settings.hostKeys.name}:${port}`)
 }

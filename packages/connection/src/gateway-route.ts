@@ -6,9 +6,8 @@
  */
 import { parseProxyJump, resolveGateway, type JumpHop } from '@x/gateway'
 import { ConfigError } from '@x/transport'
-import { configString } from './config-values.js'
 import type { ConnectionOptions } from './connection-options.js'
-import type { ResolvedSshConfig } from '@x/ssh-config'
+import type { HostSettings } from './host-settings.js'
 
 /** The most hops one route may chain, counting every level of nested ProxyJump. */
 export const MAX_JUMP_HOPS = 16
@@ -35,10 +34,10 @@ export interface HopContext<C> {
 /** Builds one hop Connection (the Connection constructor, passed in to avoid an import cycle). */
 export type MakeHop<C> = (hop: JumpHop, context: HopContext<C>) => C
 
-/** Plans the route of `host` from explicit options and its resolved ssh_config. */
+/** Plans the route of `host` from explicit options and its ssh_config's ProxyJump / ProxyCommand. */
 export function planRoute<C extends RouteConnection>(
   host: string,
-  config: ResolvedSshConfig,
+  configured: HostSettings['gateway'],
   options: Pick<ConnectionOptions, 'proxyJump'> & { readonly gateway?: C | string | undefined },
   context: HopContext<C>,
   makeHop: MakeHop<C>,
@@ -53,8 +52,8 @@ export function planRoute<C extends RouteConnection>(
       ...(options.proxyJump === undefined ? {} : { proxyJump: options.proxyJump }),
     },
     sshConfig: {
-      ...(configString(config, 'proxyjump') === undefined ? {} : { proxyjump: configString(config, 'proxyjump')! }),
-      ...(configString(config, 'proxycommand') === undefined ? {} : { proxycommand: configString(config, 'proxycommand')! }),
+      ...(configured.proxyJump === undefined ? {} : { proxyjump: configured.proxyJump }),
+      ...(configured.proxyCommand === undefined ? {} : { proxycommand: configured.proxyCommand }),
     },
   })
   switch (plan.kind) {

@@ -1,40 +1,42 @@
 /**
  * Chooses the host-key verifier the way `ssh` does: StrictHostKeyChecking, UserKnownHostsFile,
- * GlobalKnownHostsFile and HashKnownHosts from ssh_config, overridden by explicit options. A
- * changed key is always refused, whatever the policy.
+ * GlobalKnownHostsFile and HashKnownHosts from ssh_config, overridden by explicit options (both
+ * weighed once, in the host's settings). A changed key is always refused, whatever the policy.
  * @internal
  */
 import { homedir } from 'node:os'
 import { ConfigError, HostKeyError, insecureAcceptAnyHostKey, knownHosts, type HostKeyTarget, type HostKeyVerifier, type PublicKey } from '@x/transport'
-import { configFlag, configList, configString } from './config-values.js'
-import type { ConnectionHostKeyOptions } from './connection-options.js'
-import type { ResolvedSshConfig } from '@x/ssh-config'
+import type { HostKeySettings } from './host-settings.js'
 
 /** Expands a leading `~/` (ssh -G already expands most paths; explicit options may not be). */
 function expandHome(path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path
 }
 
-/** Builds the verifier for one host from options and ssh_config. */
-export function hostKeyVerifierFor(config: ResolvedSshConfig, options: ConnectionHostKeyOptions): HostKeyVerifier {
-  const policy = options.policy ?? policyFromConfig(config)
+/** The known_hosts files to read, `~` expanded. */
+export function knownHostsFilesFrom(files: readonly string[]): string[] {
+  return files.map(expandHome)
+}
+
+/** Builds the verifier for one host from its settings. */
+export function hostKeyVerifierFor(settings: HostKeySettings): HostKeyVerifier {
+  const { policy } = settings
   if (typeof policy === 'function') return policy
   if (policy === 'off') return insecureAcceptAnyHostKey()
-  return knownHosts({ files: knownHostsFilesFor(config, options), policy, hash: options.hash ?? configFlag(config, 'hashknownhosts') })
+  return knownHosts({ files: [...settings.knownHostsFiles], policy, hash: settings.hash })
 }
 
 /** Says, for debug lines, which host-key policy applies and over which files. */
-export function describeHostKeyPolicy(config: ResolvedSshConfig, options: ConnectionHostKeyOptions): string {
-  const policy = options.policy ?? policyFromConfig(config)
-  const from = options.policy === undefined ? ' (ssh_config StrictHostKeyChecking)' : ''
+export function describeHostKeyPolicy(settings: HostKeySettings): string {
+  const { policy } = settings
+  const from = settings.policyFromConfig ? ' (ssh_config StrictHostKeyChecking)' : ''
   if (typeof policy === 'function') {
     const pinned = (policy as { fingerprint?: unknown }).fingerprint
     return typeof pinned === 'string' ? `pinned to ${pinned}` : 'a verifier function'
   }
   if (policy === 'off') return "'off': any key is accepted (insecure)"
-  return `'${policy}'${from} over ${knownHostsFilesFor(config, options).join(', ') || 'no file'}`
+  return `'${policy}'${from} over ${settings.knownHostsFiles.join(', ') || 'no file'}`
 }
-
 /**
  * Wraps `verifier` so that its verdict on each key is told to `log` (accepted, or why not),
  * keeping its `preferredAlgorithms`.
@@ -55,15 +57,9 @@ export function loggingVerifier(verifier: HostKeyVerifier, log: (line: string) =
   return preferred ? Object.assign(logged, { preferredAlgorithms: (h: string, p: number) => preferred.call(verifier, h, p) }) : logged
 }
 
-function knownHostsFilesFor(config: ResolvedSshConfig, options: ConnectionHostKeyOptions): string[] {
-  return (options.knownHostsFiles ?? [
-    ...configList(config, 'userknownhostsfile'),
-    ...configList(config, 'globalknownhostsfile'),
-  ]).map(expandHome)
-}
-
-function policyFromConfig(config: ResolvedSshConfig): 'strict' | 'accept-new' {
-  const value = (configString(config, 'stricthostkeychecking') ?? 'ask').toLowerCase()
+/** StrictHostKeyChecking (as resolved) as a policy. @throws ConfigError for a value ssh does not know. */
+export function hostKeyPolicyFromConfig(configured: string | undefined): 'strict' | 'accept-new' {
+  const value = (configured ?? 'ask').toLowerCase()
   switch (value) {
     case 'yes':
     case 'true':

@@ -7,7 +7,7 @@
  */
 // The public surface of @x/connection, listed by hand (no `export *`).
 export { Connection } from './connection.js'
-export type { SignalOption, SessionOptions } from './connection.js'
+export type { SignalOption, SessionOptions } from './session-options.js'
 export type {
   ConnectionOptions,
   ConnectionAuthOptions,

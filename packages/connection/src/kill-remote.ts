@@ -1,9 +1,12 @@
 /**
- * The second session of a stop: runs command-stop.ts's kill script on the same connection.
+ * The second session of a stop: runs command-stop.ts's kill script on the same connection; and
+ * whether a run is tracked for it at all.
  * @internal
  */
 import type { Channel, Transport } from '@x/transport'
+import { trackedCommandLine } from './command-stop.js'
 import { killScript, type KillTarget } from './kill-script.js'
+import type { CollectControls, RunEncoding, RunOptions } from './run.js'
 import { shellQuote } from './sudo.js'
 
 /**
@@ -46,4 +49,32 @@ export async function killRemoteProcesses(t: Transport | undefined, target: Kill
     clearTimeout(timer)
     ch?.destroy()
   }
+}
+
+/** A tracked command line and how its process group is killed. @internal */
+export interface TrackedRun {
+  readonly line: string
+  readonly tracking: NonNullable<CollectControls['tracking']>
+}
+
+/**
+ * The tracked command line of `command` (RunOptions.trackProcessGroup), or undefined: never
+ * with a pty; by default only when the caller gave a bound that stops the command. The kill
+ * runs on the transport `current()` returns at that moment.
+ * @internal
+ */
+export function trackRun(command: string, options: RunOptions<RunEncoding>, current: () => Transport | undefined, sudoPassword?: string): TrackedRun | undefined {
+  if (options.pty !== undefined && options.pty !== false) return undefined
+  if (!(options.trackProcessGroup ?? callerCanStop(options))) return undefined
+  const { line, marker } = trackedCommandLine(command)
+  return { line, tracking: { marker, kill: (target) => killRemoteProcesses(current(), target, sudoPassword) } }
+}
+
+/**
+ * Whether the caller gave `run` a bound that stops the command (`timeoutMs`, `signal`, an
+ * explicit finite `maxBuffer`): only then does process-group tracking change the command line
+ * by default, so a plain run sends the command exactly as given.
+ */
+function callerCanStop(options: RunOptions<RunEncoding>): boolean {
+  return (options.timeoutMs !== undefined && options.timeoutMs > 0) || options.signal !== undefined || (options.maxBuffer !== undefined && Number.isFinite(options.maxBuffer))
 }

@@ -33,7 +33,8 @@ export interface RunOptions<E extends RunEncoding = 'utf8'> {
   /** Request a pseudo-terminal (true for defaults, or its settings). */
   readonly pty?: boolean | PtyOptions | undefined
   /**
-   * Environment variables, sent as RFC 4254 §6.4 `env` requests. The server may refuse each
+   * Environment variables, sent as RFC 4254 §6.4 `env` requests after those of ssh_config's
+   * SendEnv and SetEnv, winning over them for the same name. The server may refuse each
    * (sshd accepts only names its AcceptEnv lists): refused names are listed in
    * {@link Result.refusedEnv}, the command still runs.
    */

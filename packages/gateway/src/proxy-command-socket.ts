@@ -45,6 +45,7 @@ export class ProxyCommandSocket extends Duplex {
   readonly #stdoutEnded: Promise<void>
   #startClosing!: () => void
   #bytesRead = 0
+  #bytesWritten = 0
   #outputDone = false
   #inputBroken = false
   #inUse = false
@@ -93,6 +94,16 @@ export class ProxyCommandSocket extends Duplex {
     return this.#group.status?.signal ?? null
   }
 
+  /** Bytes read from the command's stdout so far; `net.Socket.bytesRead`. */
+  get bytesRead(): number {
+    return this.#bytesRead
+  }
+
+  /** Bytes handed to the command's stdin so far; `net.Socket.bytesWritten`. */
+  get bytesWritten(): number {
+    return this.#bytesWritten
+  }
+
   override _read(): void {
     this.#use()
     this.#child.stdout.resume()
@@ -107,6 +118,7 @@ export class ProxyCommandSocket extends Duplex {
       this.#onChildEnd('input')
       return
     }
+    this.#bytesWritten += chunk.length
     stdin.write(chunk, (err) => {
       if (err) this.#onChildEnd('input')
       callback()

@@ -52,6 +52,11 @@ export interface TransportEvents {
   banner: [message: string]
   /** A key re-exchange completed (either side started it). */
   rekey: [negotiated: NegotiatedAlgorithms]
+  /**
+   * Bytes arrived from the peer; the running {@link Transport.bytesRead} and
+   * {@link Transport.bytesWritten} totals. What a RekeyLimit watcher counts on.
+   */
+  traffic: [bytesRead: number, bytesWritten: number]
   /** The transport closed; `error` says why unless the caller closed it. */
   close: [error?: SSHError]
 }
@@ -92,6 +97,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   readonly #closed: Promise<void>
   #markClosed!: () => void
   #sock: Duplex | undefined
+  #bytesRead = 0
   #client: Client | undefined
   #state: State = 'new'
   #stage: TransportStage = 'connect'
@@ -150,6 +156,23 @@ export class Transport extends EventEmitter<TransportEvents> {
   /** The algorithms of the last key exchange, once one completed. */
   get negotiated(): NegotiatedAlgorithms | undefined {
     return this.#negotiated
+  }
+
+  /**
+   * Bytes received from the peer on the underlying stream so far, SSH framing included; Node's
+   * `socket.bytesRead`. With {@link bytesWritten}, what ssh_config's RekeyLimit counts.
+   */
+  get bytesRead(): number {
+    return this.#bytesRead
+  }
+
+  /**
+   * Bytes sent to the peer on the underlying stream so far, as the stream counts them (a TCP
+   * socket, a ChannelSocket and a ProxyCommandSocket do); 0 for a stream that keeps no count.
+   */
+  get bytesWritten(): number {
+    const count = (this.#sock as { bytesWritten?: unknown } | undefined)?.bytesWritten
+    return typeof count === 'number' ? count : 0
   }
 
   /** Whether the session is up (handshake done, not closed); paramiko's `is_active`. */
@@ -556,7 +579,11 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.#client = client
     // Our listener stays for the socket's whole life: no error event ever goes unheard.
     sock.on('error', () => {})
-    sock.on('data', () => this.#keepalive?.traffic())
+    sock.on('data', (chunk: Buffer) => {
+      this.#bytesRead += chunk.length
+      this.#keepalive?.traffic()
+      if (this.listenerCount('traffic') > 0) this.emit('traffic', this.#bytesRead, this.bytesWritten)
+    })
     client.on('error', (err: Error & { level?: string | undefined }) => this.#onSsh2Error(err))
     client.on('close', () => this.#finalize(this.#closeReason()))
     client.on('banner', (message: string) => {
