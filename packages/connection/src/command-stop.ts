@@ -10,7 +10,7 @@
  * @internal
  */
 import { randomBytes } from 'node:crypto'
-import type { Channel, CommandStop } from '@x/transport'
+import type { CommandStop, SessionChannel } from '@x/transport'
 
 /** The stop records of abort reasons (the rejection stays `signal.reason` itself). */
 const abortStops = new WeakMap<object, CommandStop>()
@@ -207,7 +207,7 @@ const EXIT_GRACE_MS = 500
  * own bound, then {@link EXIT_GRACE_MS} per step). Destroys `ch`.
  * @internal
  */
-export async function stopCommand(ch: Channel, means: StopMeans): Promise<CommandStop> {
+export async function stopCommand(ch: SessionChannel, means: StopMeans): Promise<CommandStop> {
   const send = (name: string): boolean => {
     try {
       return ch.sendSignal(name)
@@ -245,14 +245,15 @@ export async function stopCommand(ch: Channel, means: StopMeans): Promise<Comman
 }
 
 /** Whether the server reported the command's exit and ended its output within `ms`. */
-async function endedWithin(ch: Channel, ms: number): Promise<boolean> {
+async function endedWithin(ch: SessionChannel, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms)
   })
   const ended = (async (): Promise<boolean> => {
-    const status = await ch.exitStatus()
-    if (status.code === null && status.signal === null) return false
+    // The transport may have ended first: then no exit status can come.
+    const status = await ch.exitStatus().catch(() => undefined)
+    if (!status || (status.code === null && status.signal === null)) return false
     if (!ch.readableEnded && !ch.destroyed) {
       await new Promise<void>((resolve) => {
         ch.once('end', resolve)

@@ -2,7 +2,7 @@
  * The second session of a stop: runs command-stop.ts's kill script on the same connection.
  * @internal
  */
-import type { Channel, Transport } from '@x/transport'
+import type { SessionChannel, Transport } from '@x/transport'
 import { killGroupScript } from './command-stop.js'
 import { shellQuote } from './sudo.js'
 
@@ -20,7 +20,7 @@ const KILL_LIMIT_MS = 3_000
  */
 export async function killRemoteProcesses(t: Transport | undefined, pid: number, pgid: number, sudoPassword?: string): Promise<boolean> {
   if (!t?.isActive) return false
-  let ch: Channel | undefined
+  let ch: SessionChannel | undefined
   let timer: NodeJS.Timeout | undefined
   const limit = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), KILL_LIMIT_MS)
