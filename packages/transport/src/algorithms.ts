@@ -4,7 +4,7 @@
  * as OpenSSH does, so a known host is not met with a key type we cannot check.
  */
 import type { HostKeyVerifier } from './host-keys/verifiers.js'
-import { algorithmTables } from './internal/ssh2-internals.js'
+import { algorithmTables } from './internal/protocol-internals.js'
 import type { AlgorithmOptions, ResolvedTransportOptions } from './transport-options.js'
 
 type Kind = keyof typeof algorithmTables.supported

@@ -1,7 +1,7 @@
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ChannelSocket } from './channel-socket.js'
 import { ConnectionLostError, SSHError } from './errors.js'
-import { peerSentEof } from './internal/ssh2-internals.js'
+import { peerSentEof } from './internal/protocol-internals.js'
 import type { TransportEndView } from './internal/transport-end.js'
 
 /** Socket-address details reported by {@link Channel.asSocket}. @internal */

@@ -3,7 +3,7 @@
  * config, the event wiring (with the error-level triage: authentication errors go on, every
  * other error is fatal), the negotiated-algorithms mapping and the USERAUTH_FAILURE observer.
  * Everything above it sees {@link ClientProtocol}. A server role's twin would sit beside it over
- * ssh2's `Server` connection (`injectSocket`), sharing ssh2-internals.ts and translate-error.ts.
+ * ssh2's `Server` connection (`injectSocket`), sharing protocol-internals.ts and translate-error.ts.
  */
 import type { Duplex } from 'node:stream'
 import ssh2, { type Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2'
@@ -27,7 +27,7 @@ import {
   sendIgnore,
   startRekey,
   strictKexOf,
-} from './ssh2-internals.js'
+} from './protocol-internals.js'
 import { isNonFatalLevel } from './translate-error.js'
 
 /** ssh2 1.17's 'handshake' event payload. */

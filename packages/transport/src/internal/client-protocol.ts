@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream'
 import type { SessionRequest } from '../session-channel.js'
 import type { RawChannel } from '../channel-duplex.js'
-import type { ProtocolKey } from './ssh2-keys.js'
+import type { ProtocolKey } from './protocol-keys.js'
 import type { SftpWire } from './sftp-wire.js'
 
 /** One keyboard-interactive round as the protocol library asks it (RFC 4256 §3.2). @internal */

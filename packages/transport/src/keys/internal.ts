@@ -2,7 +2,7 @@
  * Internal access to the protocol library's key object behind a {@link PrivateKey}. The
  * Transport's authentication uses it; nothing here is exported from the package.
  */
-import type { ProtocolKey } from '../internal/ssh2-keys.js'
+import type { ProtocolKey } from '../internal/protocol-keys.js'
 import type { PrivateKey } from './private-key.js'
 
 // A WeakMap keeps the parsed key (and the private PEM inside it) off the PrivateKey object, so

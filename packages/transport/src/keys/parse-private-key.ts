@@ -1,5 +1,5 @@
 /**
- * Reads private key files and parses them with the protocol library (internal/ssh2-keys.ts);
+ * Reads private key files and parses them with the protocol library (internal/protocol-keys.ts);
  * its error messages become {@link KeyError} reasons in internal/translate-error.ts.
  */
 import { randomBytes } from 'node:crypto'
@@ -7,7 +7,7 @@ import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { KeyError } from '../errors.js'
-import { parseProtocolKey, type ProtocolKey } from '../internal/ssh2-keys.js'
+import { parseProtocolKey, type ProtocolKey } from '../internal/protocol-keys.js'
 import { keyParseReason } from '../internal/translate-error.js'
 import { pkcs8Kind, pkcs8ToSsh2 } from './pkcs8.js'
 

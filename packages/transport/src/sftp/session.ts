@@ -4,7 +4,7 @@
  * closes, and honours each call's AbortSignal.
  */
 import { onAbort } from '../internal/abort.js'
-import { channelWritable } from '../internal/ssh2-internals.js'
+import { channelWritable } from '../internal/protocol-internals.js'
 import type { SftpWire } from '../internal/sftp-wire.js'
 import { connectionLost, sftpStatusOf, translateSftpError, type SftpOperation } from './sftp-errors.js'
 

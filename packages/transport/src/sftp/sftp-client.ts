@@ -2,7 +2,7 @@
  * A promise-based SFTP v3 client over one session channel; paramiko's `SFTPClient`.
  */
 import type { Readable, Writable } from 'node:stream'
-import { sftpExtensions } from '../internal/ssh2-internals.js'
+import { sftpExtensions } from '../internal/protocol-internals.js'
 import { checkMode, checkOpenFlags } from './handles.js'
 import { mkdirOnce, mkdirRecursive } from './mkdirs.js'
 import { statusOf, type SftpOperation } from './sftp-errors.js'
