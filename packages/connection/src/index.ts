@@ -85,6 +85,8 @@ export type {
   AlgorithmOptions,
   NegotiatedAlgorithms,
   GlobalRequestReply,
+  ConnectOptions,
+  OpenChannelOptions,
   PtyOptions,
   ExitStatus,
   ForwardHandler,

@@ -39,7 +39,7 @@ export class ChannelDuplex extends Duplex {
 
   /**
    * Creates the wrapper; a subclass attaches the channel once it exists. `transportEnd` is the
-   * end of the Transport the channel belongs to (see internal/transport-end.ts).
+   * end of the Transport the channel belongs to (see internal/transport-end.ts). @internal
    */
   constructor(options: DuplexOptions = {}, transportEnd?: TransportEndView) {
     super({ allowHalfOpen: true, ...options })

@@ -20,8 +20,11 @@ import type { GlobalRequestReply, NegotiatedAlgorithms, SignalOption, TransportE
 
 /** Options of {@link Transport.openChannel}: `dest`/`src` as [host, port] (or [socketPath]). */
 export interface OpenChannelOptions extends SignalOption {
+  /** Where the channel leads: [host, port], or [socketPath] for direct-streamlocal. */
   readonly dest?: readonly [string, number] | readonly [string] | undefined
+  /** The originator announced in a direct-tcpip open; default ['127.0.0.1', 0]. */
   readonly src?: readonly [string, number] | undefined
+  /** Overrides the channel timeout (`timeouts.channelMs`) for this open. */
   readonly timeoutMs?: number | undefined
 }
 
