@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { startDropbear, startSshd, type DropbearHandle, type SshdHandle } from '@x/testbed'
 import { SSHError, type SSHError as SSHErrorType } from '@x/connection'
-import type { Channel } from '@x/transport'
+import type { SessionChannel } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionTo } from '../packages/connection/test/helpers.js'
 import { recordFigure } from './support/figures.js'
@@ -40,7 +40,7 @@ const TOTAL = 512 << 20
  * Resolves with stderr's text and the exit status once stdout and stderr ended, the exit status
  * came and the channel emitted 'close' (within 10 s of the rest).
  */
-async function drain(ch: Channel, onStdout: (chunk: Buffer) => void): Promise<{ stderr: string; exit: unknown }> {
+async function drain(ch: SessionChannel, onStdout: (chunk: Buffer) => void): Promise<{ stderr: string; exit: unknown }> {
   const stderr: Buffer[] = []
   ch.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
   ch.on('data', onStdout)

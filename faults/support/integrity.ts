@@ -70,8 +70,8 @@ export async function attemptThrough(port: number, server: SshServerHandle, pair
     algorithms: pair.mac === undefined ? { cipher: [pair.cipher] } : { cipher: [pair.cipher], mac: [pair.mac] },
     timeouts: ATTEMPT_TIMEOUTS,
   })
-  // At the Channel level a connection lost mid-output just ends the stream and exitStatus()
-  // resolves { code: null } (documented); the typed reason arrives with the Transport's 'close'.
+  // At the Channel level a connection lost mid-output fails the stream and exitStatus() rejects
+  // with ConnectionLostError; the typed reason of the transport's end arrives with its 'close'.
   let closeError: SSHError | undefined
   t.once('close', (err) => (closeError = err))
   const t0 = performance.now()

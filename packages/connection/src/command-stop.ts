@@ -11,7 +11,7 @@
  * @internal
  */
 import { randomBytes } from 'node:crypto'
-import type { Channel, CommandStop } from '@x/transport'
+import type { CommandStop, SessionChannel } from '@x/transport'
 import type { KillTarget } from './kill-script.js'
 
 /** The stop records of abort reasons (the rejection stays `signal.reason` itself). */
@@ -173,7 +173,7 @@ const ID_WAIT_MS = 300
  * own bound, then {@link EXIT_GRACE_MS} per step). Destroys `ch`.
  * @internal
  */
-export async function stopCommand(ch: Channel, means: StopMeans): Promise<CommandStop> {
+export async function stopCommand(ch: SessionChannel, means: StopMeans): Promise<CommandStop> {
   const send = (name: string): boolean => {
     try {
       return ch.sendSignal(name)
@@ -211,14 +211,15 @@ export async function stopCommand(ch: Channel, means: StopMeans): Promise<Comman
 }
 
 /** Whether the server reported the command's exit and ended its output within `ms`. */
-async function endedWithin(ch: Channel, ms: number): Promise<boolean> {
+async function endedWithin(ch: SessionChannel, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms)
   })
   const ended = (async (): Promise<boolean> => {
-    const status = await ch.exitStatus()
-    if (status.code === null && status.signal === null) return false
+    // The transport may have ended first: then no exit status can come.
+    const status = await ch.exitStatus().catch(() => undefined)
+    if (!status || (status.code === null && status.signal === null)) return false
     if (!ch.readableEnded && !ch.destroyed) {
       await new Promise<void>((resolve) => {
         ch.once('end', resolve)

@@ -1,4 +1,4 @@
-import { ConnectionLostError, Transport, type Channel, type ChannelSocket, type SftpClient, type SSHError } from '@x/transport'
+import { ConnectionLostError, Transport, type SessionChannel, type ChannelSocket, type SftpClient, type SSHError } from '@x/transport'
 import { checkHostForCommand, checkUserForCommand } from '@x/gateway'
 import { authenticate } from './auth-policy.js'
 import { hopKey, planRoute, type GatewayRoute } from './gateway-route.js'
@@ -155,7 +155,7 @@ export class Connection {
   async run<E extends RunEncoding = 'utf8'>(command: string, options: RunOptions<E> = {}): Promise<Result<RunOutput<E>>> {
     const tracked = trackRun(command, options, () => this.#transport)
     const ch = await this.#session((c) => c.exec(tracked?.line ?? command), options, options.signal)
-    return collectRun(ch, command, options, { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
+    return collectRun(ch, command, options, { tracking: tracked?.tracking }).finally(() => ch.destroy())
   }
 
   /**
@@ -168,16 +168,16 @@ export class Connection {
     const { line, markers } = sudoCommandLine(command, options)
     const tracked = trackRun(line, options, () => this.#transport, password ?? '')
     const ch = await this.#session((c) => c.exec(tracked?.line ?? line), options, options.signal)
-    return collectSudo(ch, command, markers, password, options, this.#label(), { connectionLost: this.#lostCheck(command), tracking: tracked?.tracking }).finally(() => ch.destroy())
+    return collectSudo(ch, command, markers, password, options, this.#label(), { tracking: tracked?.tracking }).finally(() => ch.destroy())
   }
 
   /** Starts `command` and returns its streaming Channel; Fabric's `Connection.create_session` + exec. */
-  async exec(command: string, options: SessionOptions = {}): Promise<Channel> {
+  async exec(command: string, options: SessionOptions = {}): Promise<SessionChannel> {
     return this.#session((c) => c.exec(command), options, options.signal)
   }
 
   /** Starts an interactive shell (with a pty unless `pty: false`) and returns its Channel. */
-  async shell(options: SessionOptions = {}): Promise<Channel> {
+  async shell(options: SessionOptions = {}): Promise<SessionChannel> {
     return this.#session((c) => c.invokeShell(), { ...options, pty: options.pty ?? true }, options.signal)
   }
 
@@ -271,21 +271,12 @@ export class Connection {
     return forward
   }
 
-  /**
-   * Tells, for a command just started, whether the transport it runs on has died since. Taken
-   * right after the session opened; ssh2 marks the transport closed before it closes its channels.
-   */
-  #lostCheck(command: string): () => ConnectionLostError | undefined {
-    const t = this.#transport
-    return () => (t?.isActive === true ? undefined : new ConnectionLostError(`the connection to ${this.#label()} was lost while running: ${command}`))
-  }
-
   #label(): string {
     return `${this.user}@${this.hostname}:${this.port}`
   }
 
   /** Opens a session channel, starts it with `start` inside the session limiter, and returns it. */
-  async #session(start: (ch: Channel) => Promise<void>, options: SessionOptions, signal: AbortSignal | undefined): Promise<Channel> {
+  async #session(start: (ch: SessionChannel) => Promise<void>, options: SessionOptions, signal: AbortSignal | undefined): Promise<SessionChannel> {
     const t = await this.#ready(signal)
     const { value: ch, release } = await this.#limiter.run(async () => {
       const c = await t.openSession()
@@ -300,7 +291,7 @@ export class Connection {
       return c
     }, signal)
     ch.once('close', release)
-    void ch.exitStatus().then(release)
+    ch.exitStatus().then(release, release)
     return ch
   }
 

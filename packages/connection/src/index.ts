@@ -89,7 +89,7 @@ export type {
 
 // What Connection's methods hand out: `transport`, `exec()`/`shell()` channels, `openSocket()`
 // sockets, `sftp()` clients, and every type their signatures name.
-export { Transport, Channel, ChannelSocket, SftpClient, SftpStats, SftpStatus } from '@x/transport'
+export { Transport, Channel, SessionChannel, ChannelSocket, SftpClient, SftpStats, SftpStatus } from '@x/transport'
 export type {
   TransportOptions,
   TransportTarget,
@@ -99,6 +99,8 @@ export type {
   AlgorithmOptions,
   NegotiatedAlgorithms,
   GlobalRequestReply,
+  ConnectOptions,
+  OpenChannelOptions,
   PtyOptions,
   ExitStatus,
   ForwardHandler,

@@ -3,7 +3,7 @@
  * whether a run is tracked for it at all.
  * @internal
  */
-import type { Channel, Transport } from '@x/transport'
+import type { SessionChannel, Transport } from '@x/transport'
 import { trackedCommandLine } from './command-stop.js'
 import { killScript, type KillTarget } from './kill-script.js'
 import type { CollectControls, RunEncoding, RunOptions } from './run.js'
@@ -26,7 +26,7 @@ const KILL_LIMIT_MS = 6_000
  */
 export async function killRemoteProcesses(t: Transport | undefined, target: KillTarget, sudoPassword?: string): Promise<boolean> {
   if (!t?.isActive) return false
-  let ch: Channel | undefined
+  let ch: SessionChannel | undefined
   let timer: NodeJS.Timeout | undefined
   const limit = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), KILL_LIMIT_MS)

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
-import { ConnectionLostError, TimeoutError, type Channel, type CommandStop, type PtyOptions } from '@x/transport'
+import { ConnectionLostError, TimeoutError, type SessionChannel, type CommandStop, type PtyOptions } from '@x/transport'
 import { MaxBufferError } from './errors/max-buffer-error.js'
 import { UnexpectedExitError, type CommandResult } from './errors/unexpected-exit-error.js'
 import { PidLineFilter, recordAbortStop, stopCommand } from './command-stop.js'
@@ -96,11 +96,6 @@ export interface CollectControls {
   readonly redact?: readonly string[] | undefined
   /** Leaves stdin open after `stdin` (sudo writes the password when asked). */
   readonly keepStdinOpen?: boolean | undefined
-  /**
-   * Says why the connection is gone, if it is: a channel that closes without an exit status
-   * because its transport died is a lost connection, not a command that exited.
-   */
-  readonly connectionLost?: (() => Error | undefined) | undefined
   /** The pid marker of a tracked command line, and how to kill its process group. */
   readonly tracking?: { readonly marker: string; readonly kill: (target: KillTarget) => Promise<boolean> } | undefined
 }
@@ -198,8 +193,8 @@ class StopCause {
  * watched), stdin, exit status, time limit, output limit and abort. A timeout, an abort or
  * `maxBuffer` stops the command on the server (command-stop.ts) before the call rejects.
  */
-export async function collectRun<E extends RunEncoding = 'utf8'>(ch: Channel, command: string, options: RunOptions<E>, controls?: CollectControls): Promise<Result<RunOutput<E>>>
-export async function collectRun(ch: Channel, command: string, options: RunOptions<RunEncoding>, controls: CollectControls = {}): Promise<Result<string> | Result<Buffer>> {
+export async function collectRun<E extends RunEncoding = 'utf8'>(ch: SessionChannel, command: string, options: RunOptions<E>, controls?: CollectControls): Promise<Result<RunOutput<E>>>
+export async function collectRun(ch: SessionChannel, command: string, options: RunOptions<RunEncoding>, controls: CollectControls = {}): Promise<Result<string> | Result<Buffer>> {
   const { signal, timeoutMs } = options
   const maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER
   if (typeof maxBuffer !== 'number' || Number.isNaN(maxBuffer) || maxBuffer < 0) throw new RangeError('maxBuffer must be a non-negative number of bytes (Infinity for no limit)')
@@ -273,10 +268,8 @@ export async function collectRun(ch: Channel, command: string, options: RunOptio
   try {
     feedStdin(ch, options.stdin, controls.keepStdinOpen === true || (options.watchers?.length ?? 0) > 0)
     await Promise.race([ended, failed, stopped])
+    // Rejects with ConnectionLostError when the transport ended before the exit status came.
     const status = await Promise.race([ch.exitStatus(), stopped])
-    // ssh2 closes every channel when its socket closes: no exit status, and the stream just ends.
-    const lost = status.code === null && status.signal === null ? controls.connectionLost?.() : undefined
-    if (lost) throw lost
     const secrets = controls.redact ?? []
     const out = redact(Buffer.concat(stdout), secrets)
     const err = redact(Buffer.concat(stderr), secrets)
@@ -321,7 +314,7 @@ function describeStop(stop: CommandStop): string {
 }
 
 /** Sends `stdin` and closes it; with watchers and no stdin, keeps stdin open to answer prompts. */
-function feedStdin(ch: Channel, stdin: RunOptions['stdin'], keepOpen: boolean): void {
+function feedStdin(ch: SessionChannel, stdin: RunOptions['stdin'], keepOpen: boolean): void {
   if (stdin === undefined) {
     if (!keepOpen) ch.end()
     return

@@ -6,7 +6,7 @@
  * @internal
  */
 import { randomBytes } from 'node:crypto'
-import { AuthenticationError, type Channel } from '@x/transport'
+import { AuthenticationError, type SessionChannel } from '@x/transport'
 import { UnexpectedExitError } from './errors/unexpected-exit-error.js'
 import { collectRun, escapeRegExp, Result, type CollectControls, type RunOptions } from './run.js'
 
@@ -66,13 +66,13 @@ class MarkerScanner {
 
 /** Collects the outcome of a sudo command line started on `ch`, answering its prompt. */
 export async function collectSudo(
-  ch: Channel,
+  ch: SessionChannel,
   command: string,
   markers: SudoMarkers,
   password: string | undefined,
   options: SudoOptions,
   target: string,
-  controls: Pick<CollectControls, 'connectionLost' | 'tracking'> = {},
+  controls: Pick<CollectControls, 'tracking'> = {},
 ): Promise<Result> {
   const { password: _password, user: _user, warn, ...runOptions } = options
   const prompt = new MarkerScanner(markers.prompt)

@@ -1,9 +1,10 @@
 /**
- * Turns the caller's credentials into ssh2 1.17 auth attempts: keys loaded and checked before
- * they reach ssh2 (an attempt ssh2 cannot use is silently skipped by it), and the caller's
- * keyboard-interactive handler adapted to ssh2's prompt callback.
+ * Turns the caller's credentials into auth attempts: keys loaded and checked before they reach
+ * the protocol library (ssh2 1.17 silently skips an attempt it cannot use), and the caller's
+ * keyboard-interactive handler adapted to the library's prompt callback.
  */
-import type { AuthDriver, InteractiveHandler, Ssh2AuthAttempt } from './auth.js'
+import type { AuthDriver, InteractiveHandler } from './auth.js'
+import type { AuthAttempt } from './internal/client-protocol.js'
 import { ssh2KeyOf } from './keys/internal.js'
 import { loadPrivateKey, PrivateKey } from './keys/private-key.js'
 
@@ -14,13 +15,13 @@ export function checkUser(user: unknown): string {
 }
 
 /** Builds a publickey attempt from a PrivateKey, a path or key text. @internal */
-export async function publicKeyAttempt(username: string, key: PrivateKey | string | Buffer): Promise<Ssh2AuthAttempt> {
+export async function publicKeyAttempt(username: string, key: PrivateKey | string | Buffer): Promise<AuthAttempt> {
   const privateKey = key instanceof PrivateKey ? key : await loadPrivateKey(key)
   return { type: 'publickey', username, key: ssh2KeyOf(privateKey) }
 }
 
 /** Builds a keyboard-interactive attempt that asks `handler` for each round. @internal */
-export function interactiveAttempt(username: string, handler: InteractiveHandler, driver: AuthDriver): Ssh2AuthAttempt {
+export function interactiveAttempt(username: string, handler: InteractiveHandler, driver: AuthDriver): AuthAttempt {
   if (typeof handler !== 'function') throw new TypeError('handler must be a function')
   return {
     type: 'keyboard-interactive',

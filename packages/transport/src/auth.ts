@@ -1,11 +1,11 @@
 /**
- * Drives ssh2's function-form `authHandler` one attempt at a time, giving paramiko's contract:
- * each attempt resolves with the methods allowed next ([] when authenticated, the server's list
- * on partial success) or rejects with an AuthenticationError. The function-form handler stores
- * its callback and returns nothing; its first call (`methodsLeft === null`) means "ready for
- * auth", each attempt hands one method to the stored callback, a failure calls the handler again
- * with the server's allowed methods, and 'ready' means authenticated.
+ * Drives authentication one attempt at a time over the client connection's hooks, giving
+ * paramiko's contract: each attempt resolves with the methods allowed next ([] when
+ * authenticated, the server's list on partial success) or rejects with an AuthenticationError.
+ * The connection reports "ready for auth" once, then for each attempt either "refused" (after
+ * the USERAUTH_FAILURE it observed) or "authenticated".
  */
+import type { AuthAttempt, AuthPrompt } from './internal/client-protocol.js'
 import {
   AuthenticationError,
   BadAuthenticationTypeError,
@@ -31,24 +31,6 @@ export type InteractiveHandler = (
   prompts: readonly InteractivePrompt[],
 ) => readonly string[] | Promise<readonly string[]>
 
-/** The attempt as ssh2 1.17 expects it from an authHandler. @internal */
-export type Ssh2AuthAttempt =
-  | { type: 'none'; username: string }
-  | { type: 'password'; username: string; password: string }
-  | { type: 'publickey'; username: string; key: unknown }
-  | { type: 'agent'; username: string; agent: string }
-  | { type: 'keyboard-interactive'; username: string; prompt: Ssh2Prompt }
-
-type Ssh2Prompt = (
-  name: string,
-  instructions: string,
-  lang: string,
-  prompts: Array<{ prompt: string; echo?: boolean }>,
-  finish: (answers: string[]) => void,
-) => void
-
-type NextAuth = (attempt: Ssh2AuthAttempt) => void
-
 interface Attempt {
   readonly method: string
   readonly username: string
@@ -63,8 +45,10 @@ interface Attempt {
 
 /** Hooks the driver needs from its Transport. @internal */
 export interface AuthDriverHooks {
-  /** ssh2 asked for the first method: the handshake is done. */
+  /** The connection waits for the first method: the handshake is done. */
   readyForAuth(): void
+  /** Hands one attempt to the connection. */
+  send(attempt: AuthAttempt): void
   /** An attempt ran out of time; the transport must close with this error. */
   timedOut(err: TimeoutError): void
   /** The server accepted an attempt whose handler failed; the transport must close with this error. */
@@ -73,15 +57,16 @@ export interface AuthDriverHooks {
   readonly target: string
 }
 
-/** The wire name of an ssh2 attempt type (agent keys are 'publickey' on the wire). */
-function wireMethod(type: Ssh2AuthAttempt['type']): string {
+/** The wire name of an attempt type (agent keys are 'publickey' on the wire). */
+function wireMethod(type: AuthAttempt['type']): string {
   return type === 'agent' ? 'publickey' : type
 }
 
-/** Step-by-step authentication over ssh2's authHandler. @internal */
+/** Step-by-step authentication over a client connection. @internal */
 export class AuthDriver {
   readonly #hooks: AuthDriverHooks
-  #next: NextAuth | undefined
+  /** Whether the connection waits for an attempt (after ready-for-auth or a refusal). */
+  #canSend = false
   #attempt: Attempt | undefined
   #ready = false
   #authenticated = false
@@ -90,7 +75,7 @@ export class AuthDriver {
   #timer: NodeJS.Timeout | undefined
   #closed = false
 
-  /** Creates a driver; pass {@link handler} to ssh2's `authHandler`. */
+  /** Creates a driver; the connection's hooks call {@link readyForAuth}, {@link refused} and {@link succeeded}. */
   constructor(hooks: AuthDriverHooks) {
     this.#hooks = hooks
   }
@@ -105,14 +90,17 @@ export class AuthDriver {
     return this.#tried
   }
 
-  /** ssh2's authHandler: called first with `null`, then after each failed attempt. */
-  readonly handler = (_methodsLeft: string[] | null, _partial: boolean | null, next: NextAuth): void => {
-    this.#next = next
-    if (!this.#ready) {
-      this.#ready = true
-      this.#hooks.readyForAuth()
-      return
-    }
+  /** The connection waits for the first method: the handshake is done. */
+  readyForAuth(): void {
+    this.#canSend = true
+    if (this.#ready) return
+    this.#ready = true
+    this.#hooks.readyForAuth()
+  }
+
+  /** The server refused the attempt in flight: it rejects, or resolves on partial success. */
+  refused(): void {
+    this.#canSend = true
     const attempt = this.#attempt
     if (!attempt) return
     this.#settle()
@@ -133,7 +121,7 @@ export class AuthDriver {
     }
   }
 
-  /** Records SSH_MSG_USERAUTH_FAILURE as it arrives (ssh2 hides some of them, see protocol-internals). */
+  /** Records SSH_MSG_USERAUTH_FAILURE as it arrives (ssh2 hides some of them, see client-adapter.ts). */
   observeFailure(methods: string[], partial: boolean): void {
     this.#allowed = [...methods]
     const attempt = this.#attempt
@@ -147,7 +135,7 @@ export class AuthDriver {
     if (this.#attempt && this.#attempt.cause === undefined) this.#attempt.cause = err
   }
 
-  /** ssh2 emitted 'ready': the current attempt completed authentication. */
+  /** The server accepted: the current attempt completed authentication. */
   succeeded(): void {
     this.#authenticated = true
     const attempt = this.#attempt
@@ -177,24 +165,23 @@ export class AuthDriver {
   }
 
   /** Runs one attempt; resolves with the methods allowed next. */
-  run(attempt: Ssh2AuthAttempt): Promise<string[]> {
+  run(attempt: AuthAttempt): Promise<string[]> {
     if (this.#closed) return Promise.reject(new SSHError('the transport is closed'))
     if (!this.#ready) return Promise.reject(new SSHError('call startClient() before authenticating'))
     if (this.#authenticated) return Promise.reject(new SSHError('already authenticated'))
-    const next = this.#next
-    if (this.#attempt || !next) return Promise.reject(new SSHError('another authentication attempt is in progress'))
-    this.#next = undefined
+    if (this.#attempt || !this.#canSend) return Promise.reject(new SSHError('another authentication attempt is in progress'))
+    this.#canSend = false
     const method = wireMethod(attempt.type)
     this.#tried.push(method)
     return new Promise<string[]>((resolve, reject) => {
       this.#attempt = { method, username: attempt.username, resolve, reject }
       this.#startTimer()
-      next(attempt.type === 'keyboard-interactive' ? { ...attempt, prompt: this.#timedPrompt(attempt.prompt) } : attempt)
+      this.#hooks.send(attempt.type === 'keyboard-interactive' ? { ...attempt, prompt: this.#timedPrompt(attempt.prompt) } : attempt)
     })
   }
 
   /** Wraps a prompt so the auth timer pauses while the handler waits on a person. */
-  #timedPrompt(prompt: Ssh2Prompt): Ssh2Prompt {
+  #timedPrompt(prompt: AuthPrompt): AuthPrompt {
     return (name, instructions, lang, prompts, finish) => {
       this.#stopTimer()
       prompt(name, instructions, lang, prompts, (answers) => {

@@ -1,5 +1,6 @@
 import { Duplex, type DuplexOptions } from 'node:stream'
 import { ConnectionLostError } from './errors.js'
+import type { TransportEndView } from './internal/transport-end.js'
 
 /**
  * The part of an ssh2 channel stream this module relies on (ssh2 1.17 `Channel`). ssh2's
@@ -34,10 +35,20 @@ export class ChannelDuplex extends Duplex {
   #failPendingWrite: ((error: Error) => void) | undefined
   #pendingFinal: (() => void) | undefined
   #detach: (() => void) | undefined
+  #transportEnd: TransportEndView | undefined
 
-  /** Creates the wrapper; a subclass attaches the channel once it exists. */
-  constructor(options: DuplexOptions = {}) {
+  /**
+   * Creates the wrapper; a subclass attaches the channel once it exists. `transportEnd` is the
+   * end of the Transport the channel belongs to (see internal/transport-end.ts). @internal
+   */
+  constructor(options: DuplexOptions = {}, transportEnd?: TransportEndView) {
     super({ allowHalfOpen: true, ...options })
+    this.#transportEnd = transportEnd
+  }
+
+  /** The end of the Transport this channel belongs to, when a Transport made it. @internal */
+  protected get transportEnd(): TransportEndView | undefined {
+    return this.#transportEnd
   }
 
   /** The wrapped raw channel, if attached. @internal */
@@ -108,6 +119,7 @@ export class ChannelDuplex extends Duplex {
   protected adoptFrom(other: ChannelDuplex): void {
     const inner = other.#inner
     if (!inner) throw new Error('ChannelDuplex: the channel is not open yet')
+    this.#transportEnd ??= other.#transportEnd
     other.#detach?.()
     other.#detach = undefined
     other.#inner = undefined

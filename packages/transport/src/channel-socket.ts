@@ -2,7 +2,7 @@ import { isIP, type AddressInfo } from 'node:net'
 import { setTimeout as setTimer, clearTimeout as clearTimer } from 'node:timers'
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ConnectionLostError } from './errors.js'
-import { onConnectionClose } from './internal/protocol-internals.js'
+import type { TransportEndView } from './internal/transport-end.js'
 
 /** Lists the `readyState` values `net.Socket` reports. */
 export type SocketReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed'
@@ -68,14 +68,15 @@ export class ChannelSocket extends ChannelDuplex {
   #connectScheduled = false
   #refed = true
   #endedByPeer = false
-  #unwatch: (() => void) | undefined
+  #unwatch: Disposable | undefined
 
   /**
-   * Creates a socket over `inner`, or an `'opening'` one that a subclass attaches later.
-   * Use {@link ChannelSocket.fromChannel} or `Channel.asSocket()` instead. @internal
+   * Creates a socket over `inner`, or an `'opening'` one that a subclass attaches later, on the
+   * Transport whose end is `transportEnd`. Use {@link ChannelSocket.fromChannel} or
+   * `Channel.asSocket()` instead. @internal
    */
-  constructor(inner: RawChannel | undefined, info: ChannelSocketInfo = {}) {
-    super({ allowHalfOpen: false })
+  constructor(inner: RawChannel | undefined, info: ChannelSocketInfo = {}, transportEnd?: TransportEndView) {
+    super({ allowHalfOpen: false }, transportEnd)
     this.#info = Object.freeze({ ...info })
     // Not half-open: the Duplex ends our side after 'end'; later writes fail as net.Socket's do.
     this.once('end', () => {
@@ -117,7 +118,7 @@ export class ChannelSocket extends ChannelDuplex {
     super.attach(inner)
     // When the SSH connection goes away, the socket is destroyed as a reset TCP connection
     // destroys a net.Socket, also when nobody reads it (ssh2 would never close the channel then).
-    this.#unwatch = onConnectionClose(inner, () => this.destroy())
+    this.#unwatch = this.transportEnd?.onEnd(() => this.destroy())
     this.#markConnected()
   }
 
@@ -365,7 +366,7 @@ export class ChannelSocket extends ChannelDuplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#unwatch?.()
+    this.#unwatch?.[Symbol.dispose]()
     this.#unwatch = undefined
     clearTimer(this.#timer)
     this.#timer = undefined

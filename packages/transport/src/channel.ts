@@ -1,49 +1,8 @@
-import { Readable } from 'node:stream'
 import { ChannelDuplex, type RawChannel } from './channel-duplex.js'
 import { ChannelSocket } from './channel-socket.js'
 import { ConnectionLostError, SSHError } from './errors.js'
-import { onConnectionClose, peerSentEof, refusedEnvOf, sendChannelSignal } from './internal/protocol-internals.js'
-
-/** Terminal settings for {@link Channel.getPty} (RFC 4254 §6.2). */
-export interface PtyOptions {
-  /** TERM value; default 'vt100'. */
-  term?: string | undefined
-  /** Width in characters; default 80. */
-  cols?: number | undefined
-  /** Height in rows; default 24. */
-  rows?: number | undefined
-  /** Width in pixels; default 640. */
-  width?: number | undefined
-  /** Height in pixels; default 480. */
-  height?: number | undefined
-  /** Encoded terminal modes (RFC 4254 §8), by opcode name, e.g. `{ ECHO: 0 }`. */
-  modes?: Record<string, number> | undefined
-}
-
-/** How a session's command ended: paramiko's `recv_exit_status` plus the signal. */
-export interface ExitStatus {
-  /** Exit code, or null when the command died of a signal or sent no status. */
-  readonly code: number | null
-  /** Signal name such as 'SIGKILL', or null. */
-  readonly signal: string | null
-}
-
-/** What a session channel asks of its transport before it exists (its open is deferred). @internal */
-export interface SessionBackend {
-  /** Opens the session with `request`; calls `attach` synchronously once the channel exists. */
-  start(request: SessionRequest, attach: (channel: RawChannel) => void): Promise<void>
-}
-
-/** The first request of a session channel, with the settings gathered before it. @internal */
-export type SessionRequest =
-  | { kind: 'exec'; command: string; pty: PtyOptions | undefined; env: Record<string, string> }
-  | { kind: 'shell'; pty: PtyOptions | undefined; env: Record<string, string> }
-  | { kind: 'subsystem'; name: string; env: Record<string, string> }
-
-interface RawSessionChannel extends RawChannel {
-  readonly stderr: Readable
-  setWindow(rows: number, cols: number, height: number, width: number): void
-}
+import { peerSentEof } from './internal/protocol-internals.js'
+import type { TransportEndView } from './internal/transport-end.js'
 
 /** Socket-address details reported by {@link Channel.asSocket}. @internal */
 export interface ChannelAddressInfo {
@@ -54,114 +13,31 @@ export interface ChannelAddressInfo {
 }
 
 /**
- * An SSH channel as a Node Duplex (stdout is the readable side, stdin the writable side) with
- * `stderr`; paramiko's `Channel`.
+ * An SSH channel as a Node Duplex (the readable side is what the peer sends, the writable side
+ * what we send); paramiko's `Channel`. `direct-tcpip`, `direct-streamlocal@openssh.com` and
+ * `forwarded-tcpip` channels are plain Channels; a session channel is a {@link SessionChannel},
+ * which adds the session requests (exec, shell, pty, signals, exit status, stderr).
  *
- * A session channel from `Transport.openSession()` opens together with its first request
- * (`exec`, `invokeShell` or `invokeSubsystem`): the SSH library underneath sends the open and
- * that request as one step, so `getPty()` and `setEnvironmentVariable()` are gathered first and
- * sent with it, and a refusal (e.g. sshd's MaxSessions) surfaces from that request.
+ * When the Transport fails before the peer's EOF, the stream fails with ConnectionLostError
+ * rather than ending as if it were complete.
  *
  * @example
  * ```ts
- * const ch = await t.openSession()
- * await ch.exec('uname -a')
- * ch.pipe(process.stdout)
- * const { code } = await ch.exitStatus()
+ * const ch = await t.openChannel('direct-tcpip', { dest: ['db.internal', 5432] })
+ * const sock = ch.asSocket()
  * ```
  */
 export class Channel extends ChannelDuplex {
   /** The channel type, e.g. 'session' or 'direct-tcpip'. */
   readonly kind: string
-  /** The command's stderr (extended data, RFC 4254 §5.2). Empty for non-session channels. */
-  readonly stderr: Readable
-  readonly #backend: SessionBackend | undefined
   readonly #address: ChannelAddressInfo
-  #pty: PtyOptions | undefined
-  readonly #env: Record<string, string> = {}
-  #started = false
-  #exit: ExitStatus | undefined
-  readonly #exitWaiters: Array<(status: ExitStatus) => void> = []
 
-  /** Creates a channel; use `Transport.openSession()` or `openChannel()` instead. @internal */
-  constructor(kind: string, source: RawChannel | SessionBackend, address: ChannelAddressInfo = {}) {
-    super()
+  /** Creates a channel; use `Transport.openChannel()` instead. @internal */
+  constructor(kind: string, raw: RawChannel | undefined, address: ChannelAddressInfo = {}, transportEnd?: TransportEndView) {
+    super({}, transportEnd)
     this.kind = kind
     this.#address = address
-    let raw: RawChannel | undefined
-    if (typeof (source as SessionBackend).start === 'function' && !(source instanceof Readable)) {
-      this.#backend = source as SessionBackend
-    } else {
-      raw = source as RawChannel
-      this.#started = true
-    }
-    this.stderr = new Readable({ read: () => (this.inner as RawSessionChannel | undefined)?.stderr?.resume() })
-    if (raw) this.#attachSession(raw)
-  }
-
-  /** Requests a pseudo-terminal; paramiko's `get_pty`. Sent with the first request. */
-  getPty(options: PtyOptions = {}): void {
-    this.#beforeStart('getPty')
-    this.#pty = { ...options }
-  }
-
-  /** Sets an environment variable for the command; paramiko's `set_environment_variable`. */
-  setEnvironmentVariable(name: string, value: string): void {
-    this.#beforeStart('setEnvironmentVariable')
-    if (typeof name !== 'string' || name === '') throw new TypeError('environment variable name must be a non-empty string')
-    this.#env[name] = String(value)
-  }
-
-  /**
-   * Runs `command`; paramiko's `exec_command`. Resolves once the server accepted it.
-   * @throws ChannelOpenError when the server refuses the session; SSHError when it refuses the request.
-   */
-  exec(command: string): Promise<void> {
-    if (typeof command !== 'string') return Promise.reject(new TypeError('command must be a string'))
-    return this.#start({ kind: 'exec', command, pty: this.#pty, env: { ...this.#env } })
-  }
-
-  /** Starts an interactive shell; paramiko's `invoke_shell`. Requests a pty unless one was set. */
-  invokeShell(): Promise<void> {
-    return this.#start({ kind: 'shell', pty: this.#pty ?? {}, env: { ...this.#env } })
-  }
-
-  /** Starts a subsystem such as 'sftp'; paramiko's `invoke_subsystem`. */
-  invokeSubsystem(name: string): Promise<void> {
-    return this.#start({ kind: 'subsystem', name, env: { ...this.#env } })
-  }
-
-  /** Changes the terminal size; paramiko's `resize_pty`. */
-  resizePty(cols: number, rows: number, width = 0, height = 0): void {
-    this.#session('resizePty').setWindow(rows, cols, height, width)
-  }
-
-  /**
-   * Sends a signal such as 'TERM' or 'SIGTERM' to the command (RFC 4254 §6.9), also after our
-   * stdin ended. Returns whether the request went out (false once the channel is closing). The
-   * server may ignore it: OpenSSH refuses it for root logins ("session signalling requires
-   * privilege separation") and for forced commands; Dropbear signals only the session's first
-   * process, not its children.
-   */
-  sendSignal(name: string): boolean {
-    return sendChannelSignal(this.#session('sendSignal'), name.replace(/^SIG/, ''))
-  }
-
-  /**
-   * Returns the names set with {@link setEnvironmentVariable} that the server refused (sshd
-   * accepts only its AcceptEnv names); complete once `exec()`/`invokeShell()` resolved.
-   */
-  refusedEnvironmentVariables(): readonly string[] {
-    return refusedEnvOf(this.inner)
-  }
-
-  /**
-   * Resolves with how the command ended; paramiko's `recv_exit_status`. When the channel
-   * closes without an exit status, resolves with `{ code: null, signal: null }`.
-   */
-  exitStatus(): Promise<ExitStatus> {
-    if (this.#exit) return Promise.resolve(this.#exit)
-    return new Promise((resolve) => this.#exitWaiters.push(resolve))
+    if (raw) this.attachChannel(raw)
   }
 
   /** Moves this open channel into a {@link ChannelSocket}; this Channel is left ended. */
@@ -170,72 +46,17 @@ export class Channel extends ChannelDuplex {
     return ChannelSocket.fromChannel(this, this.#address)
   }
 
-  /** Ends stderr and records the exit status once the raw channel closes. @internal */
-  protected override onInnerClose(): void {
-    this.stderr.push(null)
-    this.#recordExit({ code: null, signal: null })
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // The exit status may still be on its way (OpenSSH can send EOF before exit-signal): when
-    // the ssh2 channel is open, onInnerClose records the outcome once ssh2 closes it.
-    if (!this.inner || this.innerClosed) this.#recordExit({ code: null, signal: null })
-    // End stderr rather than destroy it: Node destroys this Duplex as soon as stdout ended and
-    // stdin finished, and stderr's last data and 'end' may still be unread.
-    this.stderr.push(null)
-    super._destroy(error, callback)
-  }
-
-  async #start(request: SessionRequest): Promise<void> {
-    if (!this.#backend) throw new SSHError(`${this.kind} channels take no session requests`)
-    if (this.#started) throw new SSHError('this session already started a command, shell or subsystem')
-    if (this.destroyed) throw new SSHError('the channel was destroyed')
-    this.#started = true
-    await this.#backend.start(request, (raw) => {
-      if (this.destroyed) raw.destroy()
-      else this.#attachSession(raw)
-    })
-    if (!this.inner) throw new SSHError('the channel was destroyed while it opened')
-  }
-
-  #attachSession(raw: RawChannel): void {
-    const session = raw as RawSessionChannel
-    session.on('exit', (code: number | null, signal?: string) => {
-      this.#recordExit({ code: typeof code === 'number' ? code : null, signal: signal ?? null })
-    })
-    const stderr = session.stderr
-    if (stderr) {
-      stderr.on('data', (chunk: Buffer) => {
-        if (!this.stderr.push(chunk)) stderr.pause()
-      })
-      stderr.on('end', () => this.stderr.push(null))
-      stderr.on('error', () => {})
-    }
-    // A connection that fails before the server's EOF cuts the output short, even after the
-    // exit status arrived (OpenSSH sends it as soon as the command exits, ahead of output still
-    // waiting in its buffers): fail the stream instead of ending it as if complete.
-    const unwatch = onConnectionClose(raw, (fatal) => {
-      if (fatal && !peerSentEof(raw) && !this.destroyed) {
-        this.destroy(new ConnectionLostError('the SSH connection failed before the command\'s output ended', { cause: fatal }))
+  /** Attaches the opened raw channel and watches the Transport's end for it. @internal */
+  protected attachChannel(raw: RawChannel): void {
+    // A connection that fails before the server's EOF cuts the output short, even after a
+    // session's exit status arrived (OpenSSH sends it as soon as the command exits, ahead of
+    // output still waiting in its buffers): fail the stream instead of ending it as if complete.
+    const watch = this.transportEnd?.onEnd((cause) => {
+      if (cause && !peerSentEof(raw) && !this.destroyed) {
+        this.destroy(new ConnectionLostError('the SSH connection failed before the command\'s output ended', { cause }))
       }
     })
-    raw.once('close', unwatch)
+    raw.once('close', () => watch?.[Symbol.dispose]())
     this.attach(raw)
-  }
-
-  #recordExit(status: ExitStatus): void {
-    if (this.#exit) return
-    this.#exit = Object.freeze(status)
-    for (const resolve of this.#exitWaiters.splice(0)) resolve(this.#exit)
-  }
-
-  #beforeStart(method: string): void {
-    if (this.#started) throw new SSHError(`${method}() must come before exec(), invokeShell() or invokeSubsystem()`)
-  }
-
-  #session(method: string): RawSessionChannel {
-    const raw = this.inner as RawSessionChannel | undefined
-    if (!raw || !this.#backend) throw new SSHError(`${method}() needs a started session channel`)
-    return raw
   }
 }

@@ -3,10 +3,12 @@
  * `forwarded-tcpip` channels they bring, and paramiko's `accept()` queue for forwards without
  * a handler.
  */
-import type { Client } from 'ssh2'
 import { Channel } from './channel.js'
 import type { RawChannel } from './channel-duplex.js'
 import { ForwardError } from './errors.js'
+import { onAbort } from './internal/abort.js'
+import type { ClientProtocol, ForwardedTcpipInfo } from './internal/client-protocol.js'
+import type { TransportEndView } from './internal/transport-end.js'
 
 /** Where a forwarded connection came from and which forward it arrived on. */
 export interface ForwardedConnectionInfo {
@@ -19,13 +21,6 @@ export interface ForwardedConnectionInfo {
 /** Receives a forwarded connection; paramiko's `handler(channel, origin, server)`. */
 export type ForwardHandler = (channel: Channel, info: ForwardedConnectionInfo) => void
 
-interface TcpConnectionInfo {
-  destIP: string
-  destPort: number
-  srcIP: string
-  srcPort: number
-}
-
 interface Waiter {
   resolve(channel: Channel | null): void
 }
@@ -34,24 +29,24 @@ const MAX_QUEUED = 256
 
 /** Remote forwards of one transport and the queue behind `accept()`. @internal */
 export class RemoteForwards {
-  readonly #client: Client
+  readonly #protocol: ClientProtocol
+  readonly #end: TransportEndView
   readonly #handlers = new Map<string, ForwardHandler | null>()
   readonly #queue: Channel[] = []
   readonly #waiters = new Set<Waiter>()
   #closed = false
 
-  /** Starts routing `'tcp connection'` events of `client`. */
-  constructor(client: Client) {
-    this.#client = client
-    client.on('tcp connection', (info: TcpConnectionInfo, accept: () => RawChannel, reject: () => void) => {
-      this.#incoming(info, accept, reject)
-    })
+  /** Starts routing the forwarded-tcpip channels of `protocol`; each gets the Transport's `end`. */
+  constructor(protocol: ClientProtocol, end: TransportEndView) {
+    this.#protocol = protocol
+    this.#end = end
+    protocol.onForwardedTcpip((info, accept, reject) => this.#incoming(info, accept, reject))
   }
 
   /** Asks the server to listen on `address:port`; resolves with the bound port. */
   request(address: string, port: number, handler: ForwardHandler | null, track: <T>(start: (res: (v: T) => void, rej: (e: unknown) => void) => void) => Promise<T>): Promise<number> {
     return track<number>((resolve, reject) => {
-      this.#client.forwardIn(address, port, (err: Error | undefined, bound: number) => {
+      this.#protocol.requestForward(address, port, (err, bound) => {
         if (err) return reject(new ForwardError(`server refused to listen on ${address}:${port}: ${err.message}`, { cause: err }))
         const boundPort = port === 0 ? bound : port
         this.#handlers.set(keyOf(address, boundPort), handler)
@@ -63,7 +58,7 @@ export class RemoteForwards {
   /** Cancels a forward; the server frees the port. */
   cancel(address: string, port: number, track: <T>(start: (res: (v: T) => void, rej: (e: unknown) => void) => void) => Promise<T>): Promise<void> {
     return track<void>((resolve, reject) => {
-      this.#client.unforwardIn(address, port, (err: Error | null | undefined) => {
+      this.#protocol.cancelForward(address, port, (err) => {
         if (err) return reject(new ForwardError(`server refused to cancel the forward on ${address}:${port}: ${err.message}`, { cause: err }))
         this.#handlers.delete(keyOf(address, port))
         resolve()
@@ -85,17 +80,16 @@ export class RemoteForwards {
           resolve(channel)
         },
       }
-      const onAbort = (): void => {
-        cleanup()
-        reject(signal!.reason)
-      }
       const cleanup = (): void => {
         this.#waiters.delete(waiter)
         if (timer) clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
+        aborting[Symbol.dispose]()
       }
       this.#waiters.add(waiter)
-      signal?.addEventListener('abort', onAbort, { once: true })
+      const aborting = onAbort(signal, (reason) => {
+        cleanup()
+        reject(reason)
+      })
       if (timeoutMs !== undefined) timer = setTimeout(() => waiter.resolve(null), timeoutMs)
     })
   }
@@ -107,7 +101,7 @@ export class RemoteForwards {
     for (const channel of this.#queue.splice(0)) channel.destroy()
   }
 
-  #incoming(info: TcpConnectionInfo, accept: () => RawChannel, reject: () => void): void {
+  #incoming(info: ForwardedTcpipInfo, accept: () => RawChannel, reject: () => void): void {
     const key = this.#keyFor(info.destIP, info.destPort)
     if (this.#closed || key === undefined) return reject()
     const handler = this.#handlers.get(key)
@@ -117,7 +111,7 @@ export class RemoteForwards {
       remotePort: info.srcPort,
       localAddress: info.destIP,
       localPort: info.destPort,
-    })
+    }, this.#end)
     const details: ForwardedConnectionInfo = {
       origin: [info.srcIP, info.srcPort],
       server: [info.destIP, info.destPort],

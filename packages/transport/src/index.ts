@@ -37,7 +37,9 @@ export type {
 } from './errors.js'
 export { Transport } from './transport.js'
 export { supportedAlgorithms } from './algorithms.js'
-export type { NegotiatedAlgorithms, TransportEvents, SignalOption, GlobalRequestReply } from './transport.js'
+export type { OpenChannelOptions } from './transport.js'
+export type { ConnectOptions } from './connect-shortcut.js'
+export type { NegotiatedAlgorithms, TransportEvents, SignalOption, GlobalRequestReply } from './transport-types.js'
 export type {
   TransportOptions,
   TransportTarget,
@@ -46,7 +48,8 @@ export type {
   AlgorithmOptions,
 } from './transport-options.js'
 export { Channel } from './channel.js'
-export type { PtyOptions, ExitStatus } from './channel.js'
+export { SessionChannel } from './session-channel.js'
+export type { PtyOptions, ExitStatus } from './session-channel.js'
 export type { InteractiveHandler, InteractivePrompt } from './auth.js'
 export type { ForwardHandler, ForwardedConnectionInfo } from './forwarding.js'
 export { SftpClient } from './sftp/sftp-client.js'
@@ -83,3 +86,4 @@ export type {
 export { ChannelSocket } from './channel-socket.js'
 export type { ChannelSocketInfo, SocketReadyState } from './channel-socket.js'
 export { asciiLower, matchPattern, matchPatternList, matchHostname } from './match-pattern.js'
+export { onAbort, raceSignal } from './internal/abort.js'

@@ -7,7 +7,7 @@ import {
   SSHError,
   TimeoutError,
   Transport,
-  type Channel,
+  type SessionChannel,
   type NegotiatedAlgorithms,
   type PublicKey,
   type SSHErrorCode,
@@ -28,7 +28,7 @@ describe('public types', () => {
   it('Transport methods return what paramiko returns', () => {
     expectTypeOf<Transport['authNone']>().returns.toEqualTypeOf<Promise<string[]>>()
     expectTypeOf<Transport['authPassword']>().returns.toEqualTypeOf<Promise<string[]>>()
-    expectTypeOf<Transport['openSession']>().returns.toEqualTypeOf<Promise<Channel>>()
+    expectTypeOf<Transport['openSession']>().returns.toEqualTypeOf<Promise<SessionChannel>>()
     expectTypeOf<Transport['remoteServerKey']>().toEqualTypeOf<PublicKey | undefined>()
     expectTypeOf<Transport['negotiated']>().toEqualTypeOf<NegotiatedAlgorithms | undefined>()
     expect(typeof Transport.prototype.startClient).toBe('function')

@@ -8,7 +8,6 @@ import { ConnectionLostError, ForwardError, type SSHError, type Transport } from
 import { Bridge } from './bridge.js'
 import { checkCommon, checkHost, checkPort, checkTransport } from './check.js'
 import { CloseCause } from './close-cause.js'
-import { onTransportClose } from './transport-close.js'
 import type { LocalForward, LocalForwardOptions } from './types.js'
 
 /** How long `close()` waits for the listener to report closed. */
@@ -86,9 +85,15 @@ class LocalForwarder implements LocalForward {
     this.#server.on('listening', () => {
       if (this.#closing !== undefined) this.#server.close()
     })
-    this.#unwatch = onTransportClose(transport, (error) => {
-      this.#cause.note(error)
-      void this.close().catch(() => {})
+    // The Transport's end closes the forward. Only a small holder stays with the Transport's
+    // promise after close(), not the forward itself.
+    const watch: { forward?: LocalForwarder } = { forward: this }
+    this.#unwatch = () => delete watch.forward
+    void transport.wait().then((error) => {
+      const forward = watch.forward
+      if (!forward) return
+      forward.#cause.note(error)
+      void forward.close().catch(() => {})
     })
   }
 

@@ -6,7 +6,6 @@ import { ConnectionLostError, type Channel, type SSHError, type Transport } from
 import { Bridge } from './bridge.js'
 import { checkCommon, checkHost, checkPort, checkTransport } from './check.js'
 import { CloseCause } from './close-cause.js'
-import { onTransportClose } from './transport-close.js'
 import type { RemoteForward, RemoteForwardOptions } from './types.js'
 
 /**
@@ -86,9 +85,15 @@ class RemoteForwarder implements RemoteForward {
     this.localHost = localHost
     this.localPort = localPort
     this.#onConnectionError = onConnectionError
-    this.#unwatch = onTransportClose(transport, (error) => {
-      this.#cause.note(error)
-      void this.close().catch(() => {})
+    // The Transport's end closes the forward. Only a small holder stays with the Transport's
+    // promise after close(), not the forward itself.
+    const watch: { forward?: RemoteForwarder } = { forward: this }
+    this.#unwatch = () => delete watch.forward
+    void transport.wait().then((error) => {
+      const forward = watch.forward
+      if (!forward) return
+      forward.#cause.note(error)
+      void forward.close().catch(() => {})
     })
   }
 

@@ -3,6 +3,7 @@
  * by its own outcome, by its AbortSignal, by its timer, or by the transport closing.
  */
 import { TimeoutError, type TimeoutPhase } from '../errors.js'
+import { onAbort } from './abort.js'
 
 /** How one tracked operation may end early. */
 export interface TrackOptions {
@@ -37,10 +38,11 @@ export class PendingOps {
       let settled = false
       let cancel: ((reason: unknown) => void) | void = undefined
       let timer: NodeJS.Timeout | undefined
+      let aborting: Disposable | undefined
       const finish = (): void => {
         settled = true
         this.#ops.delete(fail)
-        signal?.removeEventListener('abort', onAbort)
+        aborting?.[Symbol.dispose]()
         if (timer) clearTimeout(timer)
       }
       const fail = (err: unknown): void => {
@@ -52,9 +54,8 @@ export class PendingOps {
           reject(err)
         }
       }
-      const onAbort = (): void => fail(signal!.reason)
       this.#ops.add(fail)
-      signal?.addEventListener('abort', onAbort, { once: true })
+      aborting = onAbort(signal, fail)
       if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         timer = setTimeout(() => {
           fail(new TimeoutError(`${what} timed out after ${timeoutMs} ms`, { phase, timeoutMs }))

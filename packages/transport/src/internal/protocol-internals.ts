@@ -1,9 +1,9 @@
 /**
  * Every reach into ssh2's private state lives here, so an ssh2 upgrade has one file to check.
  * Written against ssh2 1.17.0 (lib/client.js, lib/protocol/Protocol.js, lib/protocol/utils.js).
+ * Only the adapters (client-adapter.ts) and the stream helpers at the bottom are used elsewhere.
  */
 import { createRequire } from 'node:module'
-import type { EventEmitter } from 'node:events'
 import type { Client } from 'ssh2'
 
 const require = createRequire(import.meta.url)
@@ -184,69 +184,9 @@ export function sftpExtensions(wrapper: unknown): Readonly<Record<string, string
   return typeof extensions === 'object' && extensions !== null ? (extensions as Record<string, string>) : {}
 }
 
-/** One 'close' listener per ssh2 Client fans out to every channel watching it (no MaxListeners warning). */
-const connectionWatchers = new WeakMap<object, Set<(fatal: Error | undefined) => void>>()
-
-/**
- * Why the owner of an ssh2 Client ended it: `null` for an orderly close it asked for, or the
- * error it failed with (a keepalive timeout, say — ssh2 never hears of those).
- */
-const closeCauses = new WeakMap<object, Error | null>()
-
-/**
- * Records why the owner is ending `client`, before it ends it: `null` when the owner closes in
- * order, else the error. The first cause recorded wins. Without a record, a connection that
- * closes without an ssh2 error was closed by the peer.
- * @internal
- */
-export function noteCloseCause(client: object, cause: Error | null): void {
-  if (!closeCauses.has(client)) closeCauses.set(client, cause)
-}
-
-/** ssh2 error levels that do not end the connection. */
-const NON_FATAL_LEVELS = new Set(['client-authentication', 'agent'])
-
-/**
- * Calls `listener` when the SSH connection of an ssh2 channel closes (the Client emits 'close'
- * before it closes the channels), with why it closed unless its owner closed it in order: the
- * error ssh2 reported (a bad MAC, a protocol error, a socket error), the error the owner noted
- * ({@link noteCloseCause}), or — when the peer simply hung up — an Error saying so. ssh2 1.17
- * emits a channel's own 'close' only after its readable side was drained, so a channel nobody
- * reads never learns its connection is gone. Returns a function that stops watching.
- * @internal
- */
-export function onConnectionClose(channel: unknown, listener: (fatal: Error | undefined) => void): () => void {
-  const client = (channel as { _client?: EventEmitter })._client
-  if (typeof client?.once !== 'function') return () => {}
-  let watchers = connectionWatchers.get(client)
-  if (!watchers) {
-    const created = new Set<(fatal: Error | undefined) => void>()
-    connectionWatchers.set(client, created)
-    let fatal: Error | undefined
-    const onError = (err: Error & { level?: string }): void => {
-      if (!NON_FATAL_LEVELS.has(err.level ?? '')) fatal ??= err
-    }
-    client.on('error', onError)
-    client.once('close', () => {
-      client.off('error', onError)
-      const noted = closeCauses.get(client)
-      const cause = fatal ?? (noted === undefined ? new Error('the server closed the connection') : noted ?? undefined)
-      for (const watcher of [...created]) watcher(cause)
-      created.clear()
-    })
-    watchers = created
-  }
-  const set = watchers
-  set.add(listener)
-  return () => {
-    set.delete(listener)
-  }
-}
-
 interface RawChannelInternals {
   type?: string
   outgoing?: { id?: number; state?: string }
-  _client?: { _protocol?: { signal(id: number, name: string): void } }
 }
 
 /**
@@ -256,10 +196,10 @@ interface RawChannelInternals {
  * must still be signallable. Refused only once a CLOSE was sent or received.
  * @internal
  */
-export function sendChannelSignal(channel: unknown, name: string): boolean {
+export function sendChannelSignal(client: Client, channel: unknown, name: string): boolean {
   const raw = channel as RawChannelInternals
   const state = raw.outgoing?.state
-  const proto = raw._client?._protocol
+  const proto = (client as unknown as ClientInternals)._protocol as (ProtocolInternals & { signal(id: number, name: string): void }) | undefined
   if (raw.type !== 'session' || (state !== 'open' && state !== 'eof') || raw.outgoing?.id === undefined || !proto) return false
   proto.signal(raw.outgoing.id, name)
   return true

@@ -1,16 +1,16 @@
 /**
- * Internal access to the ssh2 key object behind a {@link PrivateKey}. The Transport's
- * authentication uses it; nothing here is exported from the package.
+ * Internal access to the protocol library's key object behind a {@link PrivateKey}. The
+ * Transport's authentication uses it; nothing here is exported from the package.
  */
-import type { ParsedKey } from 'ssh2'
+import type { ProtocolKey } from '../internal/protocol-keys.js'
 import type { PrivateKey } from './private-key.js'
 
 // A WeakMap keeps the parsed key (and the private PEM inside it) off the PrivateKey object, so
 // util.inspect, JSON.stringify, Object.getOwnPropertySymbols and structuredClone never reach it.
-const parsedKeys = new WeakMap<PrivateKey, ParsedKey>()
+const parsedKeys = new WeakMap<PrivateKey, ProtocolKey>()
 
 /** Records the ssh2 key object for `key`; called once by the loader. @internal */
-export function attachSsh2Key(key: PrivateKey, parsed: ParsedKey): void {
+export function attachSsh2Key(key: PrivateKey, parsed: ProtocolKey): void {
   parsedKeys.set(key, parsed)
 }
 
@@ -20,7 +20,7 @@ export function attachSsh2Key(key: PrivateKey, parsed: ParsedKey): void {
  * @throws TypeError when `key` did not come from `loadPrivateKey()`.
  * @internal
  */
-export function ssh2KeyOf(key: PrivateKey): ParsedKey {
+export function ssh2KeyOf(key: PrivateKey): ProtocolKey {
   const parsed = parsedKeys.get(key)
   if (parsed === undefined) throw new TypeError('not a PrivateKey made by loadPrivateKey()')
   return parsed

@@ -1,15 +1,14 @@
 /**
- * Reads private key files and parses them with ssh2, translating ssh2's error messages into
- * {@link KeyError} reasons. The messages matched are ssh2 1.17's (lib/protocol/keyParser.js).
+ * Reads private key files and parses them with the protocol library (internal/protocol-keys.ts);
+ * its error messages become {@link KeyError} reasons in internal/translate-error.ts.
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import ssh2 from 'ssh2'
-import type { ParsedKey } from 'ssh2'
 import { KeyError } from '../errors.js'
-import type { KeyErrorReason } from '../errors.js'
+import { parseProtocolKey, type ProtocolKey } from '../internal/protocol-keys.js'
+import { keyParseReason } from '../internal/translate-error.js'
 import { pkcs8Kind, pkcs8ToSsh2 } from './pkcs8.js'
 
 /** Largest key file read; OpenSSH's own limit for key files is far below (SSHBUF_MAX_BIGNUM). */
@@ -56,34 +55,24 @@ function isEncrypted(text: string): boolean {
   return body.length > 19 && body.subarray(19, 19 + body.readUInt32BE(15)).toString('latin1') !== 'none'
 }
 
-/** Maps one of ssh2's parse errors to a reason. */
-function reasonOf(message: string, text: string): KeyErrorReason {
-  if (/no passphrase given|bad passphrase/i.test(message)) return 'passphrase'
-  // ssh2 says "Unsupported key format" for anything it does not recognise, text that is no key at all included.
-  if (message === 'Unsupported key format' && !/-----BEGIN |PuTTY-User-Key-File-|^---- BEGIN SSH2/m.test(text)) {
-    return 'invalid'
-  }
-  if (/unsupported|not supported/i.test(message)) return 'unsupported'
-  return 'invalid'
-}
-
 /** Signs and verifies a nonce: a wrong passphrase can decrypt a PEM body into plausible garbage. */
-function selfTest(key: ParsedKey): boolean {
+function selfTest(key: ProtocolKey): boolean {
   const data = randomBytes(32)
   const algo = key.type === 'ssh-rsa' ? 'sha256' : undefined
-  const signature = (key.sign as (d: Buffer, a?: string) => Buffer | Error)(data, algo)
+  // ssh2 1.17 returns an Error rather than throwing, whatever its types say.
+  const signature: unknown = key.sign(data, algo)
   if (!Buffer.isBuffer(signature)) return false
-  return (key.verify as (d: Buffer, s: Buffer, a?: string) => boolean | Error)(data, signature, algo) === true
+  return key.verify(data, signature, algo) === true
 }
 
 /**
- * Parses private key bytes with ssh2 (PKCS#8 converted first), checks that the result is a
- * working private key, and returns ssh2's key object.
+ * Parses private key bytes with the protocol library (PKCS#8 converted first), checks that the
+ * result is a working private key, and returns the library's key object.
  *
  * @throws {@link KeyError} with reason 'passphrase', 'unsupported' or 'invalid'.
  * @internal
  */
-export function parsePrivateKeyData(data: Buffer, passphrase: Buffer | undefined, source: string): ParsedKey {
+export function parsePrivateKeyData(data: Buffer, passphrase: Buffer | undefined, source: string): ProtocolKey {
   const text = data.toString('utf8')
   const encrypted = isEncrypted(text)
   let input: string | Buffer = data
@@ -91,9 +80,9 @@ export function parsePrivateKeyData(data: Buffer, passphrase: Buffer | undefined
   else if (encrypted && passphrase === undefined) {
     throw new KeyError(`private key ${source} is encrypted and no passphrase was given`, { reason: 'passphrase' })
   }
-  const result = ssh2.utils.parseKey(input, passphrase) as ParsedKey | ParsedKey[] | Error
+  const result = parseProtocolKey(input, passphrase)
   if (result instanceof Error) {
-    const reason = reasonOf(result.message, text)
+    const reason = keyParseReason(result.message, text)
     const what = reason === 'passphrase' ? 'wrong passphrase for' : reason === 'unsupported' ? 'unsupported' : 'cannot parse'
     throw new KeyError(`${what} private key ${source}`, { reason }, { cause: result })
   }

@@ -2,7 +2,6 @@
  * Promise helpers over SFTP file handles (open, read, write, fstat, fchmod, close), shared by
  * readFile/writeFile, the streams and the parallel transfers.
  */
-import type { OpenMode } from 'ssh2'
 import type { SftpSession } from './session.js'
 import { toSftpStats, type SftpStats } from './stats.js'
 import type { SftpOpenFlags } from './types.js'
@@ -41,8 +40,7 @@ export async function openRemote(
   const { wrapper } = session
   const handle = await session.run<Buffer>(
     { op: 'open', path, signal: options.signal, release: (h) => wrapper.close(h, () => {}) },
-    // @types/ssh2 1.15 omits 'wx+'/'ax+' from OpenMode; ssh2 1.17 accepts every SftpOpenFlags value.
-    (cb) => wrapper.open(path, flags as OpenMode, cb),
+    (cb) => wrapper.open(path, flags, cb),
   )
   const file: RemoteFile = { session, path, handle }
   if (options.mode !== undefined) {

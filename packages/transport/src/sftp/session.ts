@@ -3,8 +3,9 @@
  * callbacks into promises, tracks every pending call so that all of them reject when the channel
  * closes, and honours each call's AbortSignal.
  */
+import { onAbort } from '../internal/abort.js'
 import { channelWritable } from '../internal/protocol-internals.js'
-import type { SFTPWrapper } from 'ssh2'
+import type { SftpWire } from '../internal/sftp-wire.js'
 import { connectionLost, sftpStatusOf, translateSftpError, type SftpOperation } from './sftp-errors.js'
 
 /** The callback shape of the protocol library's SFTP methods. */
@@ -17,8 +18,8 @@ export interface SftpRequest<T> extends SftpOperation {
   readonly release?: ((value: T) => void) | undefined
 }
 
-/** Tells whether `value` looks like ssh2's `SFTPWrapper` (what `Client#sftp()` yields). @internal */
-export function isSftpWrapper(value: unknown): value is SFTPWrapper {
+/** Tells whether `value` looks like the protocol library's SFTP session ({@link SftpWire}). @internal */
+export function isSftpWrapper(value: unknown): value is SftpWire {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Record<string, unknown>
   return ['open', 'close', 'read', 'write', 'stat', 'end', 'on'].every((m) => typeof v[m] === 'function')
@@ -29,8 +30,8 @@ export function isSftpWrapper(value: unknown): value is SFTPWrapper {
  * 'end' or 'close', or {@link SftpSession.shutdown}.
  */
 export class SftpSession {
-  /** The ssh2 wrapper every request goes through. @internal */
-  readonly wrapper: SFTPWrapper
+  /** The SFTP session every request goes through. @internal */
+  readonly wrapper: SftpWire
   readonly #pending = new Set<(cause: unknown) => void>()
   readonly #onShutdown: (cause: unknown) => void
   #lost = false
@@ -39,7 +40,7 @@ export class SftpSession {
   readonly #channelCloseWaiters: Array<() => void> = []
 
   /** Attaches 'error', 'end' and 'close' listeners to `wrapper`; they stay for its lifetime. @internal */
-  constructor(wrapper: SFTPWrapper, onShutdown: (cause: unknown) => void) {
+  constructor(wrapper: SftpWire, onShutdown: (cause: unknown) => void) {
     this.wrapper = wrapper
     this.#onShutdown = onShutdown
     wrapper.on('error', (err: unknown) => this.shutdown(err))
@@ -94,24 +95,24 @@ export class SftpSession {
     if (!this.isOpen) return Promise.reject(connectionLost(r, this.#cause))
     return new Promise<T>((resolve, reject) => {
       let settled = false
+      let aborting: Disposable | undefined
       const settle = (): boolean => {
         if (settled) return false
         settled = true
         this.#pending.delete(onLost)
-        signal?.removeEventListener('abort', onAbort)
+        aborting?.[Symbol.dispose]()
         return true
       }
       const onLost = (cause: unknown): void => {
         if (settle()) reject(connectionLost(r, cause))
       }
-      const onAbort = (): void => {
-        if (settle()) reject(signal?.reason)
-      }
       const fail = (err: unknown): void => {
         if (settle()) reject(this.translate(err, r))
       }
       this.#pending.add(onLost)
-      signal?.addEventListener('abort', onAbort, { once: true })
+      aborting = onAbort(signal, (reason) => {
+        if (settle()) reject(reason)
+      })
       const cb: SftpCallback<T> = (err, value) => {
         if (err) {
           // ssh2 fails pending requests ("No response from server") just before the wrapper

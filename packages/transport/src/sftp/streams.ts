@@ -3,6 +3,7 @@
  * finish, error or destroy; every failure is an SFTPError (or ConnectionLostError).
  */
 import { Readable, Writable } from 'node:stream'
+import { onAbort } from '../internal/abort.js'
 import { checkMode, checkOpenFlags, closeQuietly, closeRemote, openRemote, readRemote, writeRemote, type RemoteFile } from './handles.js'
 import { positiveInt } from './pump.js'
 import type { SftpSession } from './session.js'
@@ -25,9 +26,8 @@ const bindSignal = (stream: Readable | Writable, signal: AbortSignal | undefined
     stream.destroy(signal.reason)
     return
   }
-  const onAbort = (): void => void stream.destroy(signal.reason)
-  signal.addEventListener('abort', onAbort, { once: true })
-  stream.once('close', () => signal.removeEventListener('abort', onAbort))
+  const aborting = onAbort(signal, (reason) => void stream.destroy(reason as Error))
+  stream.once('close', () => aborting[Symbol.dispose]())
 }
 
 /** Reads a remote file as a Node `Readable` of Buffers; see {@link SftpClient.createReadStream}. */
