@@ -1,4 +1,4 @@
-import { TimeoutError } from '@x/transport'
+import { onAbort, TimeoutError } from '@x/transport'
 
 /**
  * Runs `step` with a signal that aborts with `TimeoutError{phase:'connect'}` after `timeoutMs`
@@ -13,16 +13,14 @@ export async function withConnectTimeout<T>(
 ): Promise<T> {
   if (timeoutMs === 0) return step(signal)
   const controller = new AbortController()
-  const onAbort = (): void => controller.abort(signal.reason)
-  signal.addEventListener('abort', onAbort, { once: true })
+  if (signal.aborted) controller.abort(signal.reason)
+  using _ = onAbort(signal, (reason) => controller.abort(reason))
   const timer = setTimeout(() => {
     controller.abort(new TimeoutError(`${what}: no answer within ${timeoutMs} ms`, { phase: 'connect', timeoutMs }))
   }, timeoutMs)
   try {
-    if (signal.aborted) onAbort()
     return await step(controller.signal)
   } finally {
     clearTimeout(timer)
-    signal.removeEventListener('abort', onAbort)
   }
 }

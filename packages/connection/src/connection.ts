@@ -1,4 +1,4 @@
-import { ConnectionLostError, Transport, type SessionChannel, type ChannelSocket, type SftpClient, type SSHError } from '@x/transport'
+import { ConnectionLostError, raceSignal, Transport, type SessionChannel, type ChannelSocket, type SftpClient, type SSHError } from '@x/transport'
 import { checkHostForCommand, checkUserForCommand } from '@x/gateway'
 import { authenticate } from './auth-policy.js'
 import { hopKey, planRoute, type GatewayRoute } from './gateway-route.js'
@@ -311,7 +311,7 @@ export class Connection {
     const controller = this.#openController
     this.#openWaiters++
     try {
-      return await raceAbort(opening, signal)
+      return await raceSignal(opening, signal)
     } finally {
       this.#openWaiters--
       if (signal?.aborted && this.#openWaiters === 0) controller?.abort(signal.reason)
@@ -358,20 +358,3 @@ async function quietly(closing: Promise<unknown>): Promise<void> {
   await closing.then(() => {}, () => {})
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
-}

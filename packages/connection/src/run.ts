@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
-import { ConnectionLostError, TimeoutError, type SessionChannel, type CommandStop, type PtyOptions } from '@x/transport'
+import { ConnectionLostError, TimeoutError, onAbort, type SessionChannel, type CommandStop, type PtyOptions } from '@x/transport'
 import { MaxBufferError } from './errors/max-buffer-error.js'
 import { UnexpectedExitError, type CommandResult } from './errors/unexpected-exit-error.js'
 import { PidLineFilter, recordAbortStop, stopCommand } from './command-stop.js'
@@ -250,16 +250,12 @@ export async function collectRun(ch: SessionChannel, command: string, options: R
     })
   })
   let timer: NodeJS.Timeout | undefined
-  let onAbort: (() => void) | undefined
+  let aborting: Disposable | undefined
   const stopped = new Promise<never>((_, reject) => {
     if (timeoutMs !== undefined && timeoutMs > 0) {
       timer = setTimeout(() => reject(new StopCause('timeout')), timeoutMs)
     }
-    if (signal) {
-      onAbort = () => reject(new StopCause('abort'))
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, { once: true })
-    }
+    aborting = onAbort(signal, () => reject(new StopCause('abort')))
     overLimit = (stream) => reject(new StopCause('max-buffer', stream))
   })
   // Both only ever settle a race below; a late rejection must not become unhandled.
@@ -305,7 +301,7 @@ export async function collectRun(ch: SessionChannel, command: string, options: R
     throw err
   } finally {
     if (timer) clearTimeout(timer)
-    if (onAbort) signal?.removeEventListener('abort', onAbort)
+    aborting?.[Symbol.dispose]()
   }
 }
 

@@ -5,7 +5,7 @@
  * others are open, lowers the limit to what is open now and queues the request again.
  * @internal
  */
-import { ChannelOpenError } from '@x/transport'
+import { ChannelOpenError, onAbort } from '@x/transport'
 
 /** A counting semaphore for session channels whose limit learns from refusals. @internal */
 export class SessionLimiter {
@@ -57,16 +57,15 @@ export class SessionLimiter {
     }
     return new Promise<void>((resolve, reject) => {
       const wake = (): void => {
-        signal?.removeEventListener('abort', onAbort)
+        aborting[Symbol.dispose]()
         this.#active++
         resolve()
       }
-      const onAbort = (): void => {
+      const aborting = onAbort(signal, (reason) => {
         const at = this.#waiting.indexOf(wake)
         if (at >= 0) this.#waiting.splice(at, 1)
-        reject(signal!.reason)
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
+        reject(reason)
+      })
       this.#waiting.push(wake)
     })
   }

@@ -4,7 +4,7 @@ import { get as httpGet, request as httpRequest } from 'node:http'
 import { connect as netConnect } from 'node:net'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
-import { startEchoServer, startSshd, startTlsHttpsServer, testUser, testUserTempDir, type SshdHandle } from '@x/testbed'
+import { signalEach, startEchoServer, startSshd, startTlsHttpsServer, testUser, testUserTempDir, type SshdHandle } from '@x/testbed'
 import { ConnectError, ConnectionLostError, TimeoutError, type Connection } from '@x/connection'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionTo } from './helpers.js'
@@ -189,7 +189,8 @@ describe('Connection.waitClosed', () => {
       await own.open()
       const pids = await victim.connectionPids()
       expect(pids.length).toBeGreaterThan(0)
-      for (const pid of pids) process.kill(pid, 'SIGSTOP')
+      // sshd's pre-auth child may exit between the listing and the signal.
+      expect(signalEach(pids, 'SIGSTOP')).toBeGreaterThan(0)
       const cause = await settledWithin(own.waitClosed(), 10_000)
       expect(cause).toBeInstanceOf(TimeoutError)
       expect((cause as TimeoutError).phase).toBe('keepalive')

@@ -1,5 +1,6 @@
 /** ProxyCommand: a subprocess whose stdin/stdout carry the SSH connection, run by /bin/sh. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { onAbort } from '@x/transport'
 import { ProxyCommandError } from './proxy-command-error.js'
 import { checkHostForCommand, checkUserForCommand } from './check-names.js'
 import { expandTokens } from './expand-tokens.js'
@@ -73,11 +74,10 @@ export async function openProxyCommand(command: string, options: ProxyCommandOpt
   if (signal === undefined) return socket
   // Wait for 'spawn' only to give an abort its chance; the process exists already.
   const aborted = await new Promise<boolean>((resolve) => {
-    const onAbort = (): void => resolve(true)
     if (signal.aborted) return resolve(true)
-    signal.addEventListener('abort', onAbort, { once: true })
+    const aborting = onAbort(signal, () => resolve(true))
     child.once('spawn', () => {
-      signal.removeEventListener('abort', onAbort)
+      aborting[Symbol.dispose]()
       resolve(signal.aborted)
     })
   })

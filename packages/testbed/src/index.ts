@@ -69,6 +69,7 @@ export {
   openFdCount,
   processCommandLine,
   readProcessStat,
+  signalEach,
   socketsTo,
 } from './proc.js'
 export type { ProcessStat } from './proc.js'

@@ -98,6 +98,23 @@ export function signalQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Sends `signal` to each of `pids` and returns how many got it: a process listed a moment ago
+ * may have exited meanwhile (sshd's pre-auth child, a shell before it execs); other errors throw.
+ */
+export function signalEach(pids: readonly number[], signal: NodeJS.Signals): number {
+  let sent = 0
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal)
+      sent++
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+    }
+  }
+  return sent
+}
+
 /** How many of this process's TCP sockets are connected to 127.0.0.1:`port` (/proc/net/tcp). */
 export function socketsTo(port: number): number {
   const inodes = new Set<string>()

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isProcessAlive, runCommand, startEchoServer, startSshd, waitFor } from '../src/index.js'
+import { isProcessAlive, runCommand, signalEach, startEchoServer, startSshd, waitFor } from '../src/index.js'
 import type { SshdHandle } from '../src/index.js'
 import { answerPrompts, offeredMethods, opensshWithKey, ssh2Connect, ssh2End, ssh2Exec } from './helpers.js'
 
@@ -81,16 +81,7 @@ describe('startSshd connection processes and close()', () => {
         return found.length >= 3 ? found : null // monitor, network child, session shell/sleep
       }, { description: 'the connection processes' })
       // A short-lived helper (the shell before it execs sleep) may be gone by now: skip it.
-      let stopped = 0
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGSTOP')
-          stopped++
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
-        }
-      }
-      expect(stopped).toBeGreaterThanOrEqual(2)
+      expect(signalEach(pids, 'SIGSTOP')).toBeGreaterThanOrEqual(2)
       await sshd.close()
       expect(pids.filter(isProcessAlive)).toEqual([])
       expect(isProcessAlive(sshd.pid)).toBe(false)

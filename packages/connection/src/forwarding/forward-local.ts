@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConnectionLostError, ForwardError, type SSHError, type Transport } from '@x/transport'
+import { ConnectionLostError, ForwardError, onAbort, type SSHError, type Transport } from '@x/transport'
 import { Bridge } from './bridge.js'
 import { checkCommon, checkHost, checkPort, checkTransport } from './check.js'
 import { CloseCause } from './close-cause.js'
@@ -63,7 +63,7 @@ class LocalForwarder implements LocalForward {
   readonly #onConnectionError: ((error: Error) => void) | undefined
   readonly #unwatch: () => void
   #address = { host: '', port: 0 }
-  #signal: AbortSignal | undefined
+  #aborting: Disposable | undefined
   #listening = false
   #closing: Promise<void> | undefined
   readonly #cause = new CloseCause()
@@ -119,7 +119,7 @@ class LocalForwarder implements LocalForward {
       const done = (): void => {
         this.#server.off('listening', onListening)
         this.#server.off('error', onError)
-        signal?.removeEventListener('abort', onAbort)
+        aborting[Symbol.dispose]()
       }
       const onListening = (): void => {
         done()
@@ -129,23 +129,19 @@ class LocalForwarder implements LocalForward {
         done()
         reject(new ForwardError(`cannot listen on ${host}:${port} for a local forward: ${err.message}`, { cause: err }))
       }
-      const onAbort = (): void => {
+      const aborting = onAbort(signal, (reason) => {
         done()
-        reject(signal?.reason)
-      }
+        reject(reason)
+      })
       this.#server.once('listening', onListening)
       this.#server.once('error', onError)
-      signal?.addEventListener('abort', onAbort, { once: true })
       this.#server.listen({ host, port })
     })
     if (this.#closing !== undefined) throw new ConnectionLostError('the transport closed while the local forward was starting')
     this.#listening = true
     const address = this.#server.address()
     if (address && typeof address === 'object') this.#address = { host: address.address, port: address.port }
-    if (signal) {
-      this.#signal = signal
-      signal.addEventListener('abort', this.#onAbort, { once: true })
-    }
+    this.#aborting = onAbort(signal, () => void this.close())
   }
 
   close(): Promise<void> {
@@ -164,11 +160,9 @@ class LocalForwarder implements LocalForward {
     return this.close()
   }
 
-  readonly #onAbort = (): void => void this.close()
-
   async #shutdown(): Promise<void> {
     this.#unwatch()
-    this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#aborting?.[Symbol.dispose]()
     this.#opening.abort()
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
     for (const bridge of this.#bridges) bridge.destroy()

@@ -2,7 +2,7 @@
  * Remote port forwarding (`ssh -R`, RFC 4254 §7.1): Fabric's `Connection.forward_remote`.
  */
 import { connect } from 'node:net'
-import { ConnectionLostError, type Channel, type SSHError, type Transport } from '@x/transport'
+import { ConnectionLostError, onAbort, raceSignal, type Channel, type SSHError, type Transport } from '@x/transport'
 import { Bridge } from './bridge.js'
 import { checkCommon, checkHost, checkPort, checkTransport } from './check.js'
 import { CloseCause } from './close-cause.js'
@@ -43,7 +43,7 @@ export async function forwardRemote(transport: Transport, options: RemoteForward
   // forward the server granted anyway (its port may be one we have not learnt yet).
   const request = transport.requestPortForward(remoteHost, remotePort, (channel) => forward.incoming(channel))
   try {
-    forward.bound(await untilAborted(request, signal), signal)
+    forward.bound(await raceSignal(request, signal), signal)
   } catch (err) {
     void forward.close().catch(() => {})
     if (signal?.aborted) {
@@ -52,16 +52,6 @@ export async function forwardRemote(transport: Transport, options: RemoteForward
     throw err
   }
   return forward
-}
-
-/** Resolves or rejects as `promise` does, or rejects with `signal.reason` as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }
 
 /** The handle behind {@link forwardRemote}. */
@@ -75,7 +65,7 @@ class RemoteForwarder implements RemoteForward {
   readonly #unwatch: () => void
   #port = 0
   #granted = false
-  #signal: AbortSignal | undefined
+  #aborting: Disposable | undefined
   #closing: Promise<void> | undefined
   readonly #cause = new CloseCause()
 
@@ -114,10 +104,7 @@ class RemoteForwarder implements RemoteForward {
     this.#port = port
     this.#granted = true
     if (this.#closing !== undefined) throw new ConnectionLostError('the transport closed while the remote forward was starting')
-    if (signal) {
-      this.#signal = signal
-      signal.addEventListener('abort', this.#onAbort, { once: true })
-    }
+    this.#aborting = onAbort(signal, () => void this.close().catch(() => {}))
   }
 
   /** Connects one forwarded channel to the local target. */
@@ -156,11 +143,9 @@ class RemoteForwarder implements RemoteForward {
     return this.close()
   }
 
-  readonly #onAbort = (): void => void this.close().catch(() => {})
-
   async #shutdown(): Promise<void> {
     this.#unwatch()
-    this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#aborting?.[Symbol.dispose]()
     for (const bridge of this.#bridges) bridge.destroy()
     if (!this.#granted || !this.#transport.isActive) return
     try {

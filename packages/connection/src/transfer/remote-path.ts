@@ -2,7 +2,7 @@
  * `~` in a remote path: the remote home directory, as `scp host:~/x` and `sftp` understand it.
  * @internal
  */
-import type { SftpClient } from '@x/transport'
+import { raceSignal, type SftpClient } from '@x/transport'
 
 /** The home directory of each SFTP session: SFTP has no chdir, so the start directory never changes. */
 const homes = new WeakMap<SftpClient, Promise<string>>()
@@ -25,23 +25,4 @@ export async function expandRemoteHome(sftp: SftpClient, path: string, signal: A
   const rest = path.slice(2)
   if (path === '~' || rest === '') return path === '~' ? dir : `${dir.replace(/\/+$/, '')}/`
   return `${dir.replace(/\/+$/, '')}/${rest}`
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise
-  signal.throwIfAborted()
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
 }

@@ -4,6 +4,7 @@
  * @internal
  */
 import type { Readable } from 'node:stream'
+import { onAbort } from '@x/transport'
 
 /**
  * Writes every chunk of `source` into `dest`, waiting for 'drain' when `dest` asks, and resolves
@@ -45,16 +46,15 @@ function stopper(dest: NodeJS.WritableStream, signal: AbortSignal | undefined): 
   promise.catch(() => {})
   const onError = (err: Error): void => fail(err)
   const onClose = (): void => fail(new Error('the destination stream closed before the download finished'))
-  const onAbort = (): void => fail(signal?.reason)
   dest.on('error', onError)
   dest.on('close', onClose)
-  signal?.addEventListener('abort', onAbort, { once: true })
+  const aborting = onAbort(signal, fail)
   return {
     promise,
     dispose() {
       dest.off('error', onError)
       dest.off('close', onClose)
-      signal?.removeEventListener('abort', onAbort)
+      aborting[Symbol.dispose]()
     },
   }
 }
