@@ -8,6 +8,7 @@ import { ConnectionLostError, ForwardError, onAbort, type SSHError, type Transpo
 import { Bridge } from './bridge.js'
 import { checkCommon, checkHost, checkPort, checkTransport } from './check.js'
 import { CloseCause } from './close-cause.js'
+import { onTransportEnd } from './on-transport-end.js'
 import type { LocalForward, LocalForwardOptions } from './types.js'
 
 /** How long `close()` waits for the listener to report closed. */
@@ -85,15 +86,10 @@ class LocalForwarder implements LocalForward {
     this.#server.on('listening', () => {
       if (this.#closing !== undefined) this.#server.close()
     })
-    // The Transport's end closes the forward. Only a small holder stays with the Transport's
-    // promise after close(), not the forward itself.
-    const watch: { forward?: LocalForwarder } = { forward: this }
-    this.#unwatch = () => delete watch.forward
-    void transport.wait().then((error) => {
-      const forward = watch.forward
-      if (!forward) return
-      forward.#cause.note(error)
-      void forward.close().catch(() => {})
+    // The Transport's end closes the forward.
+    this.#unwatch = onTransportEnd(transport, (error) => {
+      this.#cause.note(error)
+      void this.close().catch(() => {})
     })
   }
 

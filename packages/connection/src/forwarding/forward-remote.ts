@@ -6,6 +6,7 @@ import { ConnectionLostError, onAbort, raceSignal, type Channel, type SSHError, 
 import { Bridge } from './bridge.js'
 import { checkCommon, checkHost, checkPort, checkTransport } from './check.js'
 import { CloseCause } from './close-cause.js'
+import { onTransportEnd } from './on-transport-end.js'
 import type { RemoteForward, RemoteForwardOptions } from './types.js'
 
 /**
@@ -75,15 +76,10 @@ class RemoteForwarder implements RemoteForward {
     this.localHost = localHost
     this.localPort = localPort
     this.#onConnectionError = onConnectionError
-    // The Transport's end closes the forward. Only a small holder stays with the Transport's
-    // promise after close(), not the forward itself.
-    const watch: { forward?: RemoteForwarder } = { forward: this }
-    this.#unwatch = () => delete watch.forward
-    void transport.wait().then((error) => {
-      const forward = watch.forward
-      if (!forward) return
-      forward.#cause.note(error)
-      void forward.close().catch(() => {})
+    // The Transport's end closes the forward.
+    this.#unwatch = onTransportEnd(transport, (error) => {
+      this.#cause.note(error)
+      void this.close().catch(() => {})
     })
   }
 

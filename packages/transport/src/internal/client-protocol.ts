@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream'
 import type { SessionRequest } from '../session-channel.js'
 import type { RawChannel } from '../channel-duplex.js'
 import type { ProtocolKey } from './protocol-keys.js'
+import type { NegotiatedAlgorithms } from '../transport-types.js'
 import type { SftpWire } from './sftp-wire.js'
 
 /** One keyboard-interactive round as the protocol library asks it (RFC 4256 §3.2). @internal */
@@ -57,15 +58,8 @@ export interface ForwardedTcpipInfo {
   readonly srcPort: number
 }
 
-/** The algorithms of one key exchange, in this library's names. @internal */
-export interface HandshakeInfo {
-  readonly kex: string
-  readonly hostKey: string
-  readonly cipher: string
-  readonly mac: string
-  readonly compression: string
-  readonly strictKex: boolean
-}
+/** The algorithms of one key exchange, in this library's names: the public shape. @internal */
+export type HandshakeInfo = NegotiatedAlgorithms
 
 /** What the connection reports to its owner. @internal */
 export interface ClientProtocolHooks {
