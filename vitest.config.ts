@@ -11,6 +11,7 @@ export default defineConfig({
       '@x/gateway': src('gateway'),
       '@x/ssh-config': src('ssh-config'),
       '@x/connection': src('connection'),
+      '@x/server': src('server'),
       '@x/testbed': src('testbed'),
     },
   },
