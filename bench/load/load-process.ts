@@ -63,7 +63,14 @@ function dial(port: number): Promise<Socket> {
 
 async function up(port: number, bytes: number): Promise<number> {
   const t0 = performance.now()
-  const sunk = new Promise<number>((resolve) => { awaitingSunk = resolve })
+  // A connection that carried nothing is not this upload: `ssh -L`'s readiness probe (connect,
+  // close) reaches the sink as an empty connection whose end can arrive late, under load even
+  // during the measured upload. Bounded, so an upload that never arrives still fails.
+  let unbound: NodeJS.Timeout | undefined
+  const sunk = new Promise<number>((resolve) => {
+    awaitingSunk = (n) => { if (n > 0) resolve(n) }
+    unbound = setTimeout(() => resolve(0), 120_000)
+  }).finally(() => clearTimeout(unbound))
   const sock = await dial(port)
   sock.resume()
   await writeBytes(sock, bytes)

@@ -52,9 +52,16 @@ export class Channel extends ChannelDuplex {
     // session's exit status arrived (OpenSSH sends it as soon as the command exits, ahead of
     // output still waiting in its buffers): fail the stream instead of ending it as if complete.
     const watch = this.transportEnd?.onEnd((cause) => {
-      if (cause && !peerSentEof(raw) && !this.destroyed) {
-        this.destroy(new ConnectionLostError('the SSH connection failed before the command\'s output ended', { cause }))
+      if (!cause || peerSentEof(raw) || this.destroyed) return
+      const cut = (): void => {
+        if (!this.destroyed && !peerSentEof(raw)) this.destroy(new ConnectionLostError('the SSH connection failed before the command\'s output ended', { cause }))
       }
+      // The end comes synchronously from the transport's failure, possibly between a caller's
+      // `await` and its first listener (`await ch.exec(…); for await (… of ch)`): an 'error'
+      // nobody can hear yet would be an uncaught exception. Deliver it now to a listener, else
+      // on the next turn, when the caller's continuation has attached one.
+      if (this.listenerCount('error') > 0) cut()
+      else setImmediate(cut)
     })
     raw.once('close', () => watch?.[Symbol.dispose]())
     this.attach(raw)
