@@ -98,6 +98,15 @@ describe('fsSftp protocol', () => {
     await c.end() // the other three are closed with the session
   })
 
+  it('holds the handle cap for pipelined OPENs too', async () => {
+    const c = await WireClient.connect(server)
+    await c.init()
+    const results = await Promise.all(Array.from({ length: 7 }, () => c.open('data.bin', OpenFlag.READ)))
+    expect(results.filter((h) => Buffer.isBuffer(h))).toHaveLength(4)
+    expect(results.filter((h) => h === SftpStatus.FAILURE)).toHaveLength(3)
+    await c.end()
+  })
+
   it('answers OP_UNSUPPORTED to an unknown request type and an unknown extension, and keeps serving', async () => {
     const c = await WireClient.connect(server)
     await c.init()

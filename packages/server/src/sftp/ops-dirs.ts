@@ -18,6 +18,10 @@ export const openDir: RequestHandler = async (id, r, ctx) => {
     if (!st.isDirectory()) throw noSuchFile('Not a directory')
     return { real, dir: await opendir(real, { bufferSize: READDIR_BATCH }) }
   })
+  if (!ctx.handles.hasRoom) {
+    await opened.dir.close()
+    throw failure('Too many open handles')
+  }
   return handleReply(id, ctx.handles.add({ kind: 'dir', dir: opened.dir, real: opened.real }))
 }
 

@@ -41,6 +41,11 @@ export const openFile: RequestHandler = async (id, r, ctx) => {
     const resolved = await ctx.fs.resolve(path, 'follow')
     return { real: resolved.real, file: await open(resolved.real, openFlags(pflags), mode) }
   })
+  if (!ctx.handles.hasRoom) {
+    // Pipelined OPENs may all pass the first check while queued behind each other.
+    await file.file.close()
+    throw failure('Too many open handles')
+  }
   const handle = ctx.handles.add({
     kind: 'file',
     file: file.file,
