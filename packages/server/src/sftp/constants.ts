@@ -79,8 +79,9 @@ export const MAX_IO_LENGTH = MAX_PACKET_LENGTH - 1024
 export const READDIR_BATCH = 100
 
 /**
- * The extensions advertised in SSH_FXP_VERSION, with their version strings, as OpenSSH 9's
- * sftp-server lists them (OpenSSH PROTOCOL §4.3–4.11).
+ * The extensions advertised in SSH_FXP_VERSION, with their version strings, in the order OpenSSH 9's
+ * sftp-server lists them (OpenSSH PROTOCOL §4). OpenSSH's users-groups-by-id@openssh.com is left
+ * out on purpose: a confined client is not told the host's user and group names.
  */
 export const EXTENSIONS: readonly (readonly [name: string, version: string])[] = Object.freeze([
   ['posix-rename@openssh.com', '1'],
@@ -92,4 +93,5 @@ export const EXTENSIONS: readonly (readonly [name: string, version: string])[] =
   ['limits@openssh.com', '1'],
   ['expand-path@openssh.com', '1'],
   ['copy-data', '1'],
+  ['home-directory', '1'],
 ])

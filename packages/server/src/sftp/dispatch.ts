@@ -10,7 +10,7 @@ import {
   closeHandle, copyData, fsetstatFile, fstatFile, fstatvfsFile, fsyncFile, openFile, readFile, writeFile,
 } from './ops-files.js'
 import {
-  expandPath, hardlinkPath, lsetstatPath, lstatPath, mkdirPath, posixRenamePath, readlinkPath, realpathPath,
+  expandPath, hardlinkPath, homeDirectory, lsetstatPath, lstatPath, mkdirPath, posixRenamePath, readlinkPath, realpathPath,
   removePath, renamePath, rmdirPath, setstatPath, statPath, statvfsPath, symlinkPath,
 } from './ops-paths.js'
 import { extendedReply, statusReply } from './replies.js'
@@ -52,6 +52,7 @@ const EXTENDED: ReadonlyMap<string, RequestHandler> = new Map([
   ['limits@openssh.com', limits],
   ['expand-path@openssh.com', expandPath],
   ['copy-data', copyData],
+  ['home-directory', homeDirectory],
 ])
 
 /** Returns the names of the extensions that have a handler. */

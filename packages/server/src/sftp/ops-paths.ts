@@ -10,7 +10,7 @@ import { applyToPath } from './apply-attrs.js'
 import { assertWritable } from './context.js'
 import type { RequestHandler, SessionContext } from './context.js'
 import { attrsReply, nameReply, okReply } from './replies.js'
-import { failure, noSuchFile } from './status.js'
+import { failure } from './status.js'
 import { statvfsReply } from './statvfs.js'
 
 const queued = (ctx: SessionContext, task: () => Promise<Buffer>): Promise<Buffer> => ctx.paths.run(task)
@@ -90,16 +90,26 @@ export const realpathPath: RequestHandler = async (id, r, ctx) => {
   })
 }
 
-/** expand-path@openssh.com: REALPATH that also expands `~` and `~/` to the root (the only home). */
+/**
+ * expand-path@openssh.com: REALPATH that also expands a leading `~` or `~user`. The root is the only
+ * home a confined client has, so every user's home is `/`.
+ */
 export const expandPath: RequestHandler = async (id, r, ctx) => {
   let path = r.string()
-  if (path === '~') path = '/'
-  else if (path.startsWith('~/')) path = path.slice(1)
-  else if (path.startsWith('~')) throw noSuchFile('Unknown user')
+  if (path.startsWith('~')) {
+    const slash = path.indexOf('/')
+    path = slash === -1 ? '/' : path.slice(slash)
+  }
   return queued(ctx, async () => {
     const { virtual } = await ctx.fs.resolve(path, 'follow')
     return nameReply(id, [{ filename: virtual, longname: virtual }])
   })
+}
+
+/** home-directory (draft-ietf-secsh-filexfer-extensions-00): every user's home is the root, `/`. */
+export const homeDirectory: RequestHandler = async (id, r) => {
+  r.string() // the user name: there is one home
+  return nameReply(id, [{ filename: '/', longname: '/' }])
 }
 
 /** SSH_FXP_RENAME: renames, failing when the new name exists (draft-02 §6.5). */
