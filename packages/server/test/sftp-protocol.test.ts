@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { openFdCount } from '@x/testbed'
@@ -8,6 +10,7 @@ import { PacketWriter } from '../src/sftp/codec.js'
 import { EXTENSIONS, MAX_IO_LENGTH, MAX_PACKET_LENGTH, OpenFlag, Packet, SftpStatus } from '../src/sftp/constants.js'
 import { makeTree } from './helpers/tree.js'
 import type { Tree } from './helpers/tree.js'
+import { stdioServerArgv } from './helpers/openssh-sftp.js'
 import { WireClient } from './helpers/wire-client.js'
 
 const status = WireClient.status
@@ -166,5 +169,22 @@ describe('fsSftp protocol', () => {
     const end = await within(c.session)
     expect(['end', 'closed']).toContain(end.reason)
     expect(openFdCount()).toBeLessThanOrEqual(before)
+  })
+
+  it('exits the stdio server process on garbage and on a 4 GiB length, reporting a protocol error', async () => {
+    for (const bad of [Buffer.from('SSH-2.0-not-sftp\r\n'), Buffer.from([0xff, 0xff, 0xff, 0xff, Packet.WRITE])]) {
+      const [node, ...args] = stdioServerArgv(tree.root)
+      const child = spawn(node as string, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+      let stderr = ''
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      child.stdout.resume()
+      child.stdin.on('error', () => {})
+      child.stdin.write(new PacketWriter(Packet.INIT).uint32(3).finish())
+      child.stdin.write(bad) // the stdin pipe stays open: the server itself must end the session
+      const [code] = await within(once(child, 'exit'), 30_000)
+      child.stdin.destroy()
+      expect(code).toBe(3)
+      expect(stderr).toContain('protocol-error')
+    }
   })
 })

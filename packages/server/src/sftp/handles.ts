@@ -10,6 +10,7 @@ import { SftpStatusError } from './status.js'
 
 /** An open file. */
 export interface OpenFile {
+  /** Discriminates files from directories. */
   readonly kind: 'file'
   /** The open file. */
   readonly file: FileHandle
@@ -23,6 +24,7 @@ export interface OpenFile {
 
 /** An open directory being listed. */
 export interface OpenDir {
+  /** Discriminates directories from files. */
   readonly kind: 'dir'
   /** The directory stream. */
   readonly dir: Dir

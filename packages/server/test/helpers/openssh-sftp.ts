@@ -11,6 +11,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const FIXTURE = fileURLToPath(new URL('../fixtures/sftp-stdio.ts', import.meta.url))
 
+/** The argv that runs fsSftp over stdio for `root` (the `-D` command of sftp, split). */
+export function stdioServerArgv(root: string, opts: { readOnly?: boolean | undefined } = {}): string[] {
+  return [process.execPath, '--conditions=source', '--import', LOADER, FIXTURE, root, ...(opts.readOnly ? ['--read-only'] : [])]
+}
+
 /** What one batch run printed and how it exited. */
 export interface BatchResult {
   readonly code: number
@@ -23,7 +28,7 @@ export async function sftpBatch(root: string, cwd: string, lines: readonly strin
   const batch = join(cwd, `.batch-${process.pid}-${Date.now()}`)
   await writeFile(batch, `${lines.join('\n')}\n`)
   // sftp splits the -D command on whitespace: the test paths hold none.
-  const server = [process.execPath, '--conditions=source', '--import', LOADER, FIXTURE, root, ...(opts.readOnly ? ['--read-only'] : [])]
+  const server = stdioServerArgv(root, opts)
   return new Promise((resolve) => {
     execFile('sftp', ['-D', server.join(' '), '-b', batch], { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1
