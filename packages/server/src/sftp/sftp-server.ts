@@ -66,7 +66,9 @@ export class SftpServer {
   /**
    * Serves one session over `stream` until the client ends it or it breaks. Never rejects: a
    * malformed packet destroys the stream and resolves with `'protocol-error'`. Every handle the
-   * session opened is closed before it resolves.
+   * session opened is closed before it resolves. The stream should allow half-open use (ssh2
+   * channels do): answers to requests the client pipelined before its EOF are still written, and
+   * the stream is ended once they are.
    */
   serve(stream: Duplex): Promise<SftpSessionEnd> {
     const ctx: SessionContext = {
