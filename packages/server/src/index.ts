@@ -3,4 +3,6 @@
  * The public surface, listed by hand.
  * @packageDocumentation
  */
-export {}
+export { SftpServer, fsSftp } from './sftp/sftp-server.js'
+export type { FsSftpOptions, SftpSubsystemHandler } from './sftp/sftp-server.js'
+export type { SftpSessionEnd, SftpSessionEndReason } from './sftp/session.js'
