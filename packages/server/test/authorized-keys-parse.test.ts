@@ -65,7 +65,6 @@ describe('AuthorizedKeys.parse on ssh-keygen lines', () => {
   it.each([
     ['an unknown option', 'no-such-option'],
     ['an unknown option after known ones', 'no-pty,frobnicate'],
-    ['a trailing comma', 'no-pty,'],
     ['a value without quotes', 'command=echo'],
     ['a value with no closing quote before the key', 'command="echo'],
     ['a flag with a tail', 'no-ptyx'],
@@ -90,6 +89,12 @@ describe('AuthorizedKeys.parse on ssh-keygen lines', () => {
     expect(ak.rejected).toMatchObject([{ line: 1, kind: 'bad-options' }])
     expect(ak.entries.map((e) => e.line)).toEqual([2])
     expect(ak.find(pub(k.ed25519), here)).toBeUndefined()
+  })
+
+  it.each(['no-pty,', ',no-pty', 'no-pty,,', 'no-pty,,,x11-forwarding'])('accepts empty options in %s, as sshd does', (options) => {
+    const ak = AuthorizedKeys.parse(`${options} ${k.ed25519}\n`)
+    expect(ak.rejected).toEqual([])
+    expect(ak.entries[0]?.options.pty).toBe(false)
   })
 
   it('rejects an options field whose quote never closes', () => {

@@ -190,11 +190,13 @@ function parseOrThrow(field: string): KeyOptions {
       else if (/^[0-9]+$/.test(value) && Number(value) <= 0x7fffffff - 2) o.tunnel = Number(value)
       else throw new OptionsError('invalid tun device', at)
     }
-    // Whatever follows an option must be a comma and another option (a trailing comma fails).
+    // Whatever follows must be a comma. sshd parses the options in place, in the line, so
+    // the key follows a trailing comma: its "end-of-options" failure never fires on a real
+    // line, and empty options (`a,,b`, a leading or trailing comma) are accepted, as real sshd
+    // 9.2 does (see the differential test).
     if (c.pos >= field.length) break
-    if (c.pos === at || field.charAt(c.pos) !== ',') throw new OptionsError('unknown key option', c.pos)
+    if (field.charAt(c.pos) !== ',') throw new OptionsError('unknown key option', c.pos)
     c.pos++
-    if (c.pos >= field.length) throw new OptionsError('unexpected end-of-options', c.pos)
   }
   Object.freeze(o.environment)
   Object.freeze(o.permitOpen)
