@@ -8,27 +8,29 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PublicKey } from '@x/transport'
 import { AuthorizedKeys } from '@x/server'
-import { freePort, runCommand, startEchoServer, startSshd } from '@x/testbed'
-import type { ClientKey, CommandOutput, SshdHandle, TcpServerHandle } from '@x/testbed'
+import { freePort, runCommand, startEchoServer, startSshAgent, startSshd } from '@x/testbed'
+import type { ClientKey, CommandOutput, SshAgentHandle, SshdHandle, TcpServerHandle } from '@x/testbed'
 
 let sshd: SshdHandle
 let echo: TcpServerHandle
 let key: ClientKey
 let listenPort: number
+let agent: SshAgentHandle
 
 beforeAll(async () => {
-  ;[sshd, echo, listenPort] = await Promise.all([
+  ;[sshd, echo, listenPort, agent] = await Promise.all([
     startSshd({ extraConfig: ['PermitUserEnvironment yes'] }),
     startEchoServer(),
     freePort(),
+    startSshAgent(),
   ])
   key = sshd.clientKeys.ed25519
 })
 afterAll(async () => {
-  await Promise.all([sshd?.close(), echo?.close()])
+  await Promise.all([sshd?.close(), echo?.close(), agent?.close()])
 })
 
-function ssh(args: readonly string[], command: string, input?: string): Promise<CommandOutput> {
+function ssh(args: readonly string[], command: string, input?: string, env?: NodeJS.ProcessEnv): Promise<CommandOutput> {
   return runCommand('/usr/bin/ssh', [
     '-F', '/dev/null',
     '-o', 'BatchMode=yes',
@@ -41,7 +43,7 @@ function ssh(args: readonly string[], command: string, input?: string): Promise<
     ...args,
     `${sshd.user}@${sshd.host}`,
     command,
-  ], { allowFailure: true, timeoutMs: 20_000, input: input ?? '' })
+  ], { allowFailure: true, timeoutMs: 20_000, input: input ?? '', env })
 }
 
 /** Installs `text` as sshd's authorized_keys (sshd reads it on every login) and ours. */
@@ -138,6 +140,21 @@ describe('authorized_keys against real sshd: what the session gets', () => {
   })
 })
 
+describe('authorized_keys against real sshd: agent forwarding', () => {
+  it.each(['', 'no-agent-forwarding', 'restrict', 'restrict,agent-forwarding', 'no-agent-forwarding,agent-forwarding'])(
+    'ssh -A with %s',
+    async (options) => {
+      const ak = await install(line(options))
+      const out = await ssh(['-A'], 'echo "[$SSH_AUTH_SOCK]"', '', { SSH_AUTH_SOCK: agent.socketPath })
+      const decision = ours(ak)
+      if (!decision.accepted) throw new Error('we refused')
+      expect(out.code).toBe(0)
+      const forwarded = !out.stdout.includes('[]')
+      expect({ options, forwarded }).toEqual({ options, forwarded: decision.restrictions.allowAgentForwarding() })
+    },
+  )
+})
+
 describe('authorized_keys against real sshd: forwarding', () => {
   const openCases = (): string[] => [
     '',
@@ -184,6 +201,18 @@ describe('authorized_keys against real sshd: forwarding', () => {
       if (!decision.accepted) throw new Error('we refused')
       const listened = out.code === 0 && out.stdout.trim() === 'forwarded'
       expect({ options, listened }).toEqual({ options, listened: decision.restrictions.allowListen('127.0.0.1', listenPort) })
+    }
+  })
+
+  it('tcpip-forward asking for port 0 (ssh -R 127.0.0.1:0) for each permitlisten line', async () => {
+    const cases = ['', `permitlisten="${listenPort}"`, 'permitlisten="127.0.0.1:*"', 'permitlisten="*"']
+    for (const options of cases) {
+      const ak = await install(line(options))
+      const out = await ssh(['-o', 'ExitOnForwardFailure=yes', '-R', `127.0.0.1:0:127.0.0.1:${echo.port}`], 'echo forwarded')
+      const decision = ours(ak)
+      if (!decision.accepted) throw new Error('we refused')
+      const listened = out.code === 0 && out.stdout.trim() === 'forwarded'
+      expect({ options, listened }).toEqual({ options, listened: decision.restrictions.allowListen('127.0.0.1', 0) })
     }
   })
 })
