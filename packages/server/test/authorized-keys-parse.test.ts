@@ -108,6 +108,11 @@ describe('AuthorizedKeys.parse on ssh-keygen lines', () => {
     expect(ak.rejected.map((r) => [r.line, r.kind])).toEqual([[1, 'unknown-key-type'], [2, 'unknown-key-type']])
   })
 
+  it('tells a bare key type (bad-key) from a line with no known key type (unknown-key-type)', () => {
+    const ak = AuthorizedKeys.parse('ssh-ed25519\nno-pty\nno-pty ssh-rsa\n')
+    expect(ak.rejected.map((r) => [r.line, r.kind])).toEqual([[1, 'bad-key'], [2, 'unknown-key-type'], [3, 'bad-key']])
+  })
+
   it('reports a certificate line (ssh-keygen -s) as a known but unsupported key type', () => {
     const ak = AuthorizedKeys.parse(`${k.certificate}\n`)
     expect(ak.rejected).toMatchObject([{ line: 1, kind: 'unsupported-key-type' }])

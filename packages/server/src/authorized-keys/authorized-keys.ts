@@ -133,7 +133,7 @@ export class AuthorizedKeys {
 
 function refuse(entry: AuthorizedKeyEntry, context: AuthorizedKeysContext, now: Date): KeyRefusal['reason'] | undefined {
   // sshd's auth_authorise_keyopts(): expiry first, then from=.
-  if (isExpired(entry.options.expiresAt, now)) return 'expired'
+  if (isExpired(entry.options.expiresAtMs, now)) return 'expired'
   const from = entry.options.from
   if (from !== undefined) {
     const verdict = matchFrom(from, context.address, context.hostname)
@@ -147,7 +147,11 @@ function parseLine(text: string, source: string, line: number): AuthorizedKeyEnt
   const reject = (kind: RejectedLine['kind'], reason: string): RejectedLine => ({ source, line, kind, reason })
   const fields = lexLine(text, (word) => keyTypeKind(word) !== 'unknown')
   if (fields === 'unterminated-quote') return reject('bad-options', 'unterminated quote in options')
-  if (fields === 'no-key') return reject('unknown-key-type', 'no key type and key after the options')
+  if (fields === 'no-key') {
+    return text.split(/[ \t]+/).every((word) => keyTypeKind(word) === 'unknown')
+      ? reject('unknown-key-type', 'no known key type in the line')
+      : reject('bad-key', 'a key type without its base64 key')
+  }
   const kind = keyTypeKind(fields.keyType)
   if (kind === 'unknown') return reject('unknown-key-type', `unknown key type ${JSON.stringify(fields.keyType)}`)
   if (kind === 'unsupported') return reject('unsupported-key-type', `unsupported key type ${fields.keyType}`)

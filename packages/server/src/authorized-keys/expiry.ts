@@ -41,7 +41,7 @@ export function parseExpiryTime(text: string): Date | undefined {
  * Tells whether a key with this expiry is refused at `now`: sshd compares whole seconds and
  * refuses only once the expiry is strictly in the past.
  */
-export function isExpired(expiresAt: Date | undefined, now: Date): boolean {
-  if (expiresAt === undefined) return false
-  return Math.floor(expiresAt.getTime() / 1000) < Math.floor(now.getTime() / 1000)
+export function isExpired(expiresAtMs: number | undefined, now: Date): boolean {
+  if (expiresAtMs === undefined) return false
+  return Math.floor(expiresAtMs / 1000) < Math.floor(now.getTime() / 1000)
 }

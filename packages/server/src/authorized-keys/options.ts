@@ -33,8 +33,8 @@ export interface KeyOptions {
   readonly principals?: string | undefined
   /** `from="…"`: the pattern list the client's address or name must match. */
   readonly from?: string | undefined
-  /** `expiry-time="…"`: the key is refused after this instant; the earliest of several. */
-  readonly expiresAt?: Date | undefined
+  /** `expiry-time="…"` in ms since the epoch: refused after this instant; the earliest of several. */
+  readonly expiresAtMs?: number | undefined
   /** `environment="NAME=value"` strings, in order; the first one of a name wins. */
   readonly environment: readonly string[]
   /** `permitopen="host:port"` entries; empty: no permitopen restriction. */
@@ -167,7 +167,7 @@ function parseOrThrow(field: string): KeyOptions {
     } else if (c.takeValued('expiry-time')) {
       const when = parseExpiryTime(c.dequote())
       if (when === undefined) throw new OptionsError('invalid expires time', at)
-      if (o.expiresAt === undefined || when < o.expiresAt) o.expiresAt = when
+      if (o.expiresAtMs === undefined || when.getTime() < o.expiresAtMs) o.expiresAtMs = when.getTime()
     } else if (c.takeValued('environment')) {
       if (env.length > ENV_MAX) throw new OptionsError('too many environment strings', at)
       const value = c.dequote()

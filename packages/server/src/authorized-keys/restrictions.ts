@@ -31,7 +31,7 @@ interface State {
   readonly environment: ReadonlyMap<string, string>
   readonly permitOpen: readonly (readonly Permit[])[]
   readonly permitListen: readonly (readonly Permit[])[]
-  readonly expiresAt: Date | undefined
+  readonly expiresAtMs: number | undefined
 }
 
 /**
@@ -58,7 +58,7 @@ export class KeyRestrictions {
     environment: new Map(),
     permitOpen: [],
     permitListen: [],
-    expiresAt: undefined,
+    expiresAtMs: undefined,
   })
 
   readonly #s: State
@@ -92,7 +92,7 @@ export class KeyRestrictions {
       environment,
       permitOpen: options.permitOpen.length > 0 ? [options.permitOpen] : [],
       permitListen: options.permitListen.length > 0 ? [options.permitListen] : [],
-      expiresAt: options.expiresAt,
+      expiresAtMs: options.expiresAtMs,
     })
   }
 
@@ -111,9 +111,9 @@ export class KeyRestrictions {
     }
     const environment = new Map(b.environment)
     for (const [k, v] of a.environment) environment.set(k, v)
-    const expiresAt =
-      a.expiresAt === undefined ? b.expiresAt
-      : b.expiresAt === undefined || a.expiresAt <= b.expiresAt ? a.expiresAt : b.expiresAt
+    const expiresAtMs =
+      a.expiresAtMs === undefined ? b.expiresAtMs
+      : b.expiresAtMs === undefined ? a.expiresAtMs : Math.min(a.expiresAtMs, b.expiresAtMs)
     return new KeyRestrictions({
       portForwarding: a.portForwarding && b.portForwarding,
       agentForwarding: a.agentForwarding && b.agentForwarding,
@@ -124,7 +124,7 @@ export class KeyRestrictions {
       environment,
       permitOpen: [...a.permitOpen, ...b.permitOpen],
       permitListen: [...a.permitListen, ...b.permitListen],
-      expiresAt,
+      expiresAtMs,
     })
   }
 
@@ -190,6 +190,6 @@ export class KeyRestrictions {
 
   /** When the key stops being accepted (`expiry-time=`), or undefined. */
   get expiresAt(): Date | undefined {
-    return this.#s.expiresAt === undefined ? undefined : new Date(this.#s.expiresAt)
+    return this.#s.expiresAtMs === undefined ? undefined : new Date(this.#s.expiresAtMs)
   }
 }
