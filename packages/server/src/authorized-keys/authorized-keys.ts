@@ -30,6 +30,7 @@ export interface AuthorizedKeysContext {
 
 /** A line that holds the key but refused this login. */
 export interface KeyRefusal {
+  /** The line that holds the key. */
   readonly entry: AuthorizedKeyEntry
   /** 'from': not a permitted host; 'from-invalid': a malformed from= list; 'expired': past expiry-time. */
   readonly reason: 'from' | 'from-invalid' | 'expired'
@@ -37,11 +38,20 @@ export interface KeyRefusal {
 
 /** The verdict of {@link AuthorizedKeys.check}. */
 export type AuthorizedKeysDecision =
-  | { readonly accepted: true; readonly entry: AuthorizedKeyEntry; readonly restrictions: KeyRestrictions }
   | {
+      /** The key may log in. */
+      readonly accepted: true
+      /** The line that accepted it. */
+      readonly entry: AuthorizedKeyEntry
+      /** What the session may do: hand this to the dispatch. */
+      readonly restrictions: KeyRestrictions
+    }
+  | {
+      /** The key may not log in. */
       readonly accepted: false
       /** 'not-listed': no usable line holds the key; 'refused': every line holding it refused (see refusals). */
       readonly reason: 'not-listed' | 'refused'
+      /** Each line that held the key and why it refused, in file order. */
       readonly refusals: readonly KeyRefusal[]
     }
 

@@ -29,8 +29,11 @@ export type RejectedLineKind =
 
 /** A line that no key can match, with the reason. */
 export interface RejectedLine {
+  /** The file (or the `file` given to `AuthorizedKeys.parse`). */
   readonly source: string
+  /** 1-based line number. */
   readonly line: number
+  /** What kind of fault; see {@link RejectedLineKind}. */
   readonly kind: RejectedLineKind
   /** Says what was wrong. */
   readonly reason: string
