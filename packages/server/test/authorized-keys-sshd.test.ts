@@ -30,30 +30,45 @@ afterAll(async () => {
   await Promise.all([sshd?.close(), echo?.close(), agent?.close()])
 })
 
-function ssh(args: readonly string[], command: string, input?: string, env?: NodeJS.ProcessEnv): Promise<CommandOutput> {
+function ssh(
+  args: readonly string[],
+  command: string,
+  input?: string,
+  env?: NodeJS.ProcessEnv,
+  server: SshdHandle = sshd,
+): Promise<CommandOutput> {
   return runCommand('/usr/bin/ssh', [
     '-F', '/dev/null',
     '-o', 'BatchMode=yes',
     '-o', 'IdentitiesOnly=yes',
     '-i', key.privatePath,
     '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${sshd.knownHostsFile}`,
+    '-o', `UserKnownHostsFile=${server.knownHostsFile}`,
     '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-p', String(sshd.port),
+    '-p', String(server.port),
     ...args,
-    `${sshd.user}@${sshd.host}`,
+    `${server.user}@${server.host}`,
     command,
   ], { allowFailure: true, timeoutMs: 20_000, input: input ?? '', env })
 }
 
 /** Installs `text` as sshd's authorized_keys (sshd reads it on every login) and ours. */
-async function install(text: string): Promise<AuthorizedKeys> {
-  await writeFile(join(sshd.dir, 'authorized_keys'), text, { mode: 0o644 })
+async function install(text: string, server: SshdHandle = sshd): Promise<AuthorizedKeys> {
+  await writeFile(join(server.dir, 'authorized_keys'), text, { mode: 0o644 })
   return AuthorizedKeys.parse(text)
 }
 
 const ours = (ak: AuthorizedKeys) =>
   ak.check(PublicKey.parse(key.publicLine), { address: '127.0.0.1', permitUserEnvironment: true })
+
+/** Local (or UTC) YYYYMMDDHHMM at now + offsetMs: sshd and this process share the time zone. */
+function stamp(offsetMs: number, utc = false): string {
+  const d = new Date(Date.now() + offsetMs)
+  const parts = utc
+    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()]
+    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes()]
+  return parts.map((n, i) => String(n).padStart(i === 0 ? 4 : 2, '0')).join('')
+}
 
 const line = (options: string): string => `${options === '' ? '' : `${options} `}${key.publicLine}\n`
 
@@ -70,6 +85,10 @@ describe('authorized_keys against real sshd: may this key log in?', () => {
     'expiry-time="19990101"',
     'expiry-time="20990101"',
     'expiry-time="20990101Z"',
+    'expiry-time="19990101UTC"',
+    `expiry-time="${stamp(-120_000)}"`,
+    `expiry-time="${stamp(+120_000)}"`,
+    `expiry-time="${stamp(-120_000, true)}Z"`,
     'frobnicate',
     'no-pty,frobnicate',
     'no-pty,',
@@ -137,6 +156,25 @@ describe('authorized_keys against real sshd: what the session gets', () => {
     if (!decision.accepted) throw new Error('we refused')
     expect(out.stdout.trim()).toBe(want)
     expect(decision.restrictions.environment.get('XSSH_FOO') ?? '').toBe(want)
+  })
+})
+
+describe('authorized_keys against real sshd: PermitUserEnvironment off and as a pattern list', () => {
+  it.each<[string, boolean | string]>([
+    ['no', false],
+    ['XSSH_A', 'XSSH_A'],
+  ])('PermitUserEnvironment %s', async (setting, policy) => {
+    const other = await startSshd({ extraConfig: [`PermitUserEnvironment ${setting}`] })
+    try {
+      const ak = await install(line('environment="XSSH_A=1",environment="XSSH_B=2"'), other)
+      const out = await ssh([], 'echo "[$XSSH_A][$XSSH_B]"', '', undefined, other)
+      const decision = ak.check(PublicKey.parse(key.publicLine), { address: '127.0.0.1', permitUserEnvironment: policy })
+      if (!decision.accepted) throw new Error('we refused')
+      const env = decision.restrictions.environment
+      expect(out.stdout.trim()).toBe(`[${env.get('XSSH_A') ?? ''}][${env.get('XSSH_B') ?? ''}]`)
+    } finally {
+      await other.close()
+    }
   })
 })
 
