@@ -69,6 +69,9 @@ describe('from= lists (match_host_and_ip)', () => {
     ['!', '127.0.0.1', undefined, 'invalid'],
     ['10.1.2.3/8', '10.1.2.3', undefined, 'invalid'],
     ['', '127.0.0.1', undefined, 'invalid'],
+    // key-options.sh's proxied case: sshd -i behind a ProxyCommand knows no address ("UNKNOWN").
+    ['127.0.0.1', 'UNKNOWN', undefined, 'deny'],
+    ['127.0.0.0/8,*', 'UNKNOWN', undefined, 'allow'],
   ])('from="%s" for %s (%s): %s', (list, address, hostname, want) => {
     expect(matchFrom(list, address, hostname)).toBe(want)
   })
