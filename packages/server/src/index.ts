@@ -6,3 +6,16 @@
 export { SftpServer, fsSftp } from './sftp/sftp-server.js'
 export type { FsSftpOptions, SftpSubsystemHandler } from './sftp/sftp-server.js'
 export type { SftpSessionEnd, SftpSessionEndReason } from './sftp/session.js'
+export { AuthorizedKeys } from './authorized-keys/authorized-keys.js'
+export type {
+  AuthorizedKeysContext,
+  AuthorizedKeysDecision,
+  KeyRefusal,
+  ParseAuthorizedKeysOptions,
+} from './authorized-keys/authorized-keys.js'
+export type { AuthorizedKeyEntry, RejectedLine, RejectedLineKind } from './authorized-keys/entry.js'
+export type { LoadAuthorizedKeysOptions } from './authorized-keys/load.js'
+export type { KeyOptions } from './authorized-keys/options.js'
+export type { Permit } from './authorized-keys/permits.js'
+export { KeyRestrictions } from './authorized-keys/restrictions.js'
+export type { KeyRestrictionsPolicy, PermitUserEnvironment } from './authorized-keys/restrictions.js'
