@@ -1,7 +1,9 @@
 /**
  * `@x/server`: a real SSH and SFTP server in a few lines, over `@x/transport`'s server role.
  * The public surface, listed by hand.
+ *
  * @packageDocumentation
+ * @module @x/server
  */
 export { SftpServer, fsSftp } from './sftp/sftp-server.js'
 export type { FsSftpOptions, SftpSubsystemHandler } from './sftp/sftp-server.js'
