@@ -255,3 +255,17 @@ function sessionByOutgoingId(client: Client, id: number): { _callbacks: Array<(h
   }
   return undefined
 }
+
+/**
+ * Replaces one of ssh2's incoming-message handlers: `intercept` sees the message first and
+ * returns true when it handled it (ssh2's own handler is then skipped). The server adapter uses
+ * it to answer channel requests that ssh2 1.17 leaves unanswered once a session started.
+ * @internal
+ */
+export function interceptMessage(client: Client, name: string, intercept: (...args: unknown[]) => boolean): void {
+  const handlers = protocolOf(client)._handlers
+  const original = handlers[name]
+  handlers[name] = (...args: unknown[]) => {
+    if (!intercept(...args)) original?.(...args)
+  }
+}
