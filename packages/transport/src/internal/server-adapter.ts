@@ -44,7 +44,8 @@ const NEVER_MS = 2_147_483_647
  */
 export function startServerAdapter(sock: Duplex, config: ServerStartConfig, hooks: ServerProtocolHooks): ServerProtocol {
   const server = new ssh2.Server({
-    hostKeys: config.hostKeys as never,
+    // ssh2 1.17 parses a non-Buffer entry from its `key` field (server.js:243-246).
+    hostKeys: config.hostKeys.map((key) => ({ key })) as never,
     algorithms: config.algorithms as never,
     ...(config.ident ? { ident: config.ident } : {}),
     ...(config.banner ? { banner: config.banner } : {}),
