@@ -154,7 +154,7 @@ describe('ServerTransport signature verification', () => {
       const c = new ssh2.Client()
       c.on('ready', () => { resolve('accepted'); c.end() })
       c.on('error', () => resolve('refused'))
-      c.connect({ host: '127.0.0.1', port, username: 'me', hostVerifier: () => true, authHandler: (methods, _p, next) => (methods === null ? next({ type: 'publickey', username: 'me', key: forged } as never) : next(false as never)) } as never)
+      c.connect({ host: '127.0.0.1', port, username: 'me', hostVerifier: () => true, authHandler: (methods: unknown, _p: unknown, next: (a: unknown) => void) => (methods === null ? next({ type: 'publickey', username: 'me', key: forged } as never) : next(false as never)) } as never)
     })
     expect(outcome).toBe('refused')
     expect(server?.forgedSignatures).toBe(1)
