@@ -7,7 +7,7 @@
 import type { Duplex } from 'node:stream'
 import ssh2, { type Client } from 'ssh2'
 import type { RawChannel } from '../channel-duplex.js'
-import { interceptMessage, sendIgnore, startRekey, strictKexOf } from './protocol-internals.js'
+import { fixServerExtInfo, interceptMessage, sendIgnore, startRekey, strictKexOf } from './protocol-internals.js'
 import type {
   RawAuthRequest,
   RawServerSession,
@@ -70,6 +70,7 @@ export function startServerAdapter(sock: Duplex, config: ServerStartConfig, hook
 
 function wire(conn: Ssh2Conn, hooks: ServerProtocolHooks): void {
   const client = conn as unknown as Client
+  fixServerExtInfo(client)
   conn.on('error', (err: Error) => hooks.onFatal(err))
   conn.on('close', () => hooks.onClose())
   conn.on('handshake', (info: { kex: string; serverHostKey: string; cs: { cipher: string; mac: string; compress: string } }) => {
