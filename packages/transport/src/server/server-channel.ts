@@ -42,10 +42,12 @@ export class ServerChannel extends Channel {
   #isShell = false
   #stream: RawServerStream | undefined
   #exit: { code: number } | { name: string; coreDumped: boolean; message: string } | undefined
+  readonly #address: ChannelAddressInfo
 
   /** Creates the channel; the server role does. @internal */
   constructor(kind: string, raw: RawChannel | undefined, address: ChannelAddressInfo, transportEnd?: TransportEndView) {
     super(kind, raw, address, transportEnd)
+    this.#address = { ...address }
     this.stderr = new Writable({
       write: (chunk: Buffer, _enc, cb) => {
         const stream = this.#stream
@@ -53,6 +55,23 @@ export class ServerChannel extends Channel {
         else stream.stderr.write(chunk, cb)
       },
     })
+  }
+
+  /** A direct-tcpip channel's target: the host and port the client asked us to connect to (RFC 4254 §7.2). */
+  get destination(): readonly [string, number] | undefined {
+    const a = this.#address
+    return this.kind === 'direct-tcpip' && a.localAddress !== undefined ? [a.localAddress, a.localPort ?? 0] : undefined
+  }
+
+  /** A direct-tcpip channel's originator as the client reported it (RFC 4254 §7.2). */
+  get origin(): readonly [string, number] | undefined {
+    const a = this.#address
+    return this.kind === 'direct-tcpip' && a.remoteAddress !== undefined ? [a.remoteAddress, a.remotePort ?? 0] : undefined
+  }
+
+  /** A direct-streamlocal@openssh.com channel's socket path. */
+  get socketPath(): string | undefined {
+    return this.kind === 'direct-streamlocal@openssh.com' ? this.#address.remoteAddress : undefined
   }
 
   /** The terminal a pty-req asked for and the server allowed, if any. */
