@@ -12,7 +12,7 @@ export interface ServerPty {
   readonly rows: number
   readonly width: number
   readonly height: number
-  /** Terminal modes by ssh2's names (e.g. `{ ECHO: 1 }`), as the client sent them. */
+  /** Terminal modes by their RFC 4254 §8 mnemonics (e.g. `{ ECHO: 1 }`), as the client sent them. */
   readonly modes: Readonly<Record<string, number>>
 }
 

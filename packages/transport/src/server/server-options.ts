@@ -13,7 +13,7 @@ export interface ServerTransportOptions {
   readonly loginGraceMs?: number | undefined
   /** Keepalive probes after authentication, or false (default) for none. */
   readonly keepalive?: { readonly intervalMs: number; readonly countMax: number } | false | undefined
-  /** Key-exchange algorithms to offer; group-exchange ones are always removed (ssh2 cannot serve them). */
+  /** Key-exchange algorithms to offer; group-exchange ones are always removed (the protocol library cannot serve them). */
   readonly kex?: readonly string[] | undefined
   /** The peer's address when the stream is not a TCP socket. */
   readonly remoteAddress?: { readonly address: string; readonly port?: number | undefined } | undefined
