@@ -193,6 +193,28 @@ describe('ServerTransport limits', () => {
     expect(err).toBeInstanceOf(AuthenticationError)
     expect(closes).toEqual([err])
   })
+  it('counts a forged publickey signature as a failed attempt (maxAuthTries 1 closes) without asking the handler for it', async () => {
+    const signedAsked: string[] = []
+    const { port, transports } = await listen(() => ({ checkAuthPublicKey: (_ctx, key) => (signedAsked.push(key.fingerprint), allowed(key) ? 'success' : 'failure') }), { maxAuthTries: 1 })
+    const victim = ssh2.utils.parseKey(keys.ed25519.privateText) as ssh2.ParsedKey
+    const forger = ssh2.utils.parseKey(keys.unauthorized.privateText) as ssh2.ParsedKey
+    const forged = Object.create(victim, { sign: { value: (d: Buffer, a?: string) => forger.sign(d, a) } }) as ssh2.ParsedKey
+    let offered = 0
+    const outcome = await new Promise<string>((resolve) => {
+      const c = new ssh2.Client()
+      c.on('ready', () => resolve('accepted'))
+      c.on('error', () => resolve('refused'))
+      c.on('close', () => resolve('closed'))
+      c.connect({ host: '127.0.0.1', port, username: 'me', hostVerifier: () => true, authHandler: (_m: unknown, _p: unknown, next: (a: unknown) => void) => (offered++ === 0 ? next({ type: 'publickey', username: 'me', key: forged }) : next(false)) } as never)
+    })
+    expect(outcome).not.toBe('accepted')
+    const err = await transports[0]!.wait()
+    // The one allowed attempt was the forgery: the connection ends for too many failures.
+    expect(err).toBeInstanceOf(AuthenticationError)
+    expect(transports[0]!.forgedSignatures).toBe(1)
+    // Only the unsigned query (PK_OK) reached the handler.
+    expect(signedAsked).toHaveLength(1)
+  })
 })
 
 describe('ServerTransport answers every want-reply request', () => {
