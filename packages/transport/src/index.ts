@@ -87,3 +87,18 @@ export { ChannelSocket } from './channel-socket.js'
 export type { ChannelSocketInfo, SocketReadyState } from './channel-socket.js'
 export { asciiLower, matchPattern, matchPatternList, matchHostname } from './match-pattern.js'
 export { onAbort, raceSignal } from './internal/abort.js'
+export { ServerTransport } from './server/server-transport.js'
+export type { ServerTransportEvents } from './server/server-transport.js'
+export type { ServerTransportOptions } from './server/server-options.js'
+export { ServerChannel } from './server/server-channel.js'
+export type { ServerPty } from './server/server-channel.js'
+export type { SubsystemHandler } from './server/server-dispatch.js'
+export type {
+  ServerInterface,
+  ServerAuthContext,
+  ServerAuthAnswer,
+  ServerAuthMethod,
+  ServerInteractiveQuery,
+  ServerOpenAnswer,
+  Awaitable,
+} from './server/server-interface.js'

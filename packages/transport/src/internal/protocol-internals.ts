@@ -255,3 +255,59 @@ function sessionByOutgoingId(client: Client, id: number): { _callbacks: Array<(h
   }
   return undefined
 }
+
+/**
+ * Replaces one of ssh2's incoming-message handlers: `intercept` sees the message first and
+ * returns true when it handled it (ssh2's own handler is then skipped). The server adapter uses
+ * it to answer channel requests that ssh2 1.17 leaves unanswered once a session started.
+ * @internal
+ */
+export function interceptMessage(client: Client, name: string, intercept: (...args: unknown[]) => boolean): void {
+  const handlers = protocolOf(client)._handlers
+  const original = handlers[name]
+  handlers[name] = (...args: unknown[]) => {
+    if (!intercept(...args)) original?.(...args)
+  }
+}
+
+const MSG_EXT_INFO = 7
+
+/**
+ * The server-sig-algs we advertise (RFC 8308 §3.1): what verify-signature.ts checks.
+ * @internal
+ */
+export const SERVER_SIG_ALGS = 'ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256'
+
+/**
+ * Corrects the EXT_INFO a server connection sends after its first key exchange. ssh2 1.17's
+ * sendExtInfo (Protocol.js:2111-2114) concatenates 'ecdsa-sha2-nistp521' and 'rsa-sha2-512'
+ * without a comma, so the list a client reads names neither: OpenSSH then finds "no mutual
+ * signature algorithm" for an rsa key limited to rsa-sha2-512 (and for ecdsa-sha2-nistp521).
+ * The packet is written, finalized and sent inside `_onHandshakeComplete`, so for the
+ * duration of the first call of it, the writer's finalize swaps an EXT_INFO payload for one
+ * carrying {@link SERVER_SIG_ALGS}.
+ * @internal
+ */
+export function fixServerExtInfo(client: Client): void {
+  const proto = protocolOf(client) as ProtocolInternals & { _onHandshakeComplete?: (...args: unknown[]) => unknown }
+  const original = proto._onHandshakeComplete
+  if (typeof original !== 'function') throw new Error('ssh2 _onHandshakeComplete is not initialised')
+  proto._onHandshakeComplete = (...args: unknown[]) => {
+    proto._onHandshakeComplete = original
+    const writer = proto._packetRW.write
+    const finalize = writer.finalize
+    writer.finalize = function (this: PacketWriter, packet: Buffer, ...rest: unknown[]) {
+      const start = writer.allocStart
+      if (packet[start] !== MSG_EXT_INFO) return (finalize as (...a: unknown[]) => Buffer).call(writer, packet, ...rest)
+      const payload = Buffer.concat([Buffer.from([MSG_EXT_INFO, 0, 0, 0, 1]), sshString('server-sig-algs'), sshString(SERVER_SIG_ALGS)])
+      const fixed = writer.alloc(payload.length)
+      payload.copy(fixed, start)
+      return (finalize as (...a: unknown[]) => Buffer).call(writer, fixed, ...rest)
+    } as PacketWriter['finalize']
+    try {
+      return original.apply(proto, args)
+    } finally {
+      writer.finalize = finalize
+    }
+  }
+}

@@ -14,6 +14,7 @@ export interface ProtocolKey {
   sign(data: Buffer, algorithm?: string): Buffer
   verify(data: Buffer, signature: Buffer, algorithm?: string): boolean
   getPrivatePEM(): string
+  getPublicPEM(): string
 }
 
 /**
