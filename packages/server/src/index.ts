@@ -3,4 +3,24 @@
  * The public surface, listed by hand.
  * @packageDocumentation
  */
-export {}
+export {
+  runSession,
+  sessionEnvironment,
+  lookupUser,
+  UnknownUserError,
+  sttyArguments,
+  signalName,
+  CLIENT_SIGNALS,
+  DEFAULT_USER_PATH,
+  DEFAULT_SUPERUSER_PATH,
+} from './process/index.js'
+export type {
+  RunSessionOptions,
+  SessionResult,
+  SessionChannelLike,
+  SessionChannelEvents,
+  SessionPty,
+  SessionEndpoints,
+  SessionEnvironmentInput,
+  SessionUser,
+} from './process/index.js'
