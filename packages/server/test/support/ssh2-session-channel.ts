@@ -15,10 +15,15 @@ export interface ServeOptions extends Omit<RunSessionOptions, 'command' | 'endpo
 /** Accepts password-less publickey auth for anyone (the tests are about sessions), then serves sessions. */
 export function serveSessions(client: Connection, options: ServeOptions): void {
   client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])))
-  client.on('session', (acceptSession) => serveSession(client, acceptSession(), options))
+  const open = new Set<ServerChannel>()
+  client.on('session', (acceptSession) => serveSession(client, acceptSession(), open, options))
+  // ssh2 1.17 emits no 'close' on a server channel whose connection dies; a ServerChannel does.
+  client.on('close', () => {
+    for (const channel of open) channel.destroy()
+  })
 }
 
-function serveSession(client: Connection, session: Session, options: ServeOptions): void {
+function serveSession(client: Connection, session: Session, open: Set<ServerChannel>, options: ServeOptions): void {
   const env: Record<string, string> = {}
   let pty: SessionPty | undefined
   let adapted: (ServerChannel & SessionChannelLike) | undefined
@@ -45,6 +50,8 @@ function serveSession(client: Connection, session: Session, options: ServeOption
   })
   const start = (stream: ServerChannel, command: string | undefined): void => {
     adapted = adapt(stream, pty, env)
+    open.add(stream)
+    stream.once('close', () => open.delete(stream))
     for (const [event, args] of pending.splice(0)) adapted.emit(event, ...args)
     options.onChannel?.(adapted)
     const sock = (client as unknown as { _sock?: { remoteAddress?: string; remotePort?: number; localAddress?: string; localPort?: number } })._sock
