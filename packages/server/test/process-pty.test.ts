@@ -52,15 +52,6 @@ describe('runSession on a real pseudo-terminal', () => {
     expect(f.results.at(-1)).toEqual({ exitCode: 7, exitSignal: null, hungUp: false })
   })
 
-  it('applies the terminal modes of the pty-req (intr ^C and echo from the client tty)', async () => {
-    // OpenSSH sends its own tty's modes in pty-req; ours has VINTR ^C and ECHO on.
-    const s = sshOnPty(['stty -a'], { cols: 200, rows: 24 })
-    await s.exited
-    expect(s.output()).toMatch(/intr = \^C/)
-    expect(s.output()).toMatch(/[^-]echo /)
-    expect(f.results.at(-1)).toMatchObject({ exitCode: 0 })
-  })
-
   it('relays exit-signal from a pty command that kills itself', async () => {
     const out = await runCommand(SSH, ['-tt', ...f.ssh, 'xssh-test@127.0.0.1', 'kill -TERM $$'], { allowFailure: true })
     expect(out.code).toBe(255)
