@@ -43,6 +43,8 @@ describe('runSession on a real pseudo-terminal', () => {
     expect(first[1]).toBe('/bin/sh') // a login shell through setpriv: -l instead of argv[0] '-sh'
     expect(first[2]).toBe('xterm-256color')
     expect(first[3]).toMatch(/^\/dev\/pts\/\d+$/)
+    s.term.write(`stat -c "O=%u" "$SSH_TTY"\r`)
+    expect((await s.waitFor(/O=(\d+)\r\n/))[1]).toBe(String(f.user.uid))
     s.term.resize(132, 43)
     await new Promise((r) => setTimeout(r, 300))
     s.term.write('stty size; echo MARK2\r')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isProcessAlive, testUser } from '@x/testbed'
+import { descendantPids, isProcessAlive, processCommandLine, testUser } from '@x/testbed'
 import { lookupUser, runSession, signalName } from '../src/index.js'
 import { MemoryChannel } from './support/memory-channel.js'
 
@@ -21,8 +21,11 @@ describe('signal requests and hang-up', () => {
   it('delivers a signal request to the process group and reports exit-signal', async () => {
     await testUser()
     const channel = new MemoryChannel(undefined)
-    const done = runSession(channel, { user: await lookupUser('xssh-test'), command: 'echo started; sleep 60' })
-    await waitUntil(() => channel.stdout.includes('started'))
+    const marker = `sleep ${60 + Math.floor(Math.random() * 1000)}`
+    const done = runSession(channel, { user: await lookupUser('xssh-test'), command: `echo started; ${marker}` })
+    // Signal once sleep runs: a SIGINT that reaches sh between its fork and the wait is held by
+    // dash until the child ends, which would make this test wait the whole sleep.
+    await waitUntil(() => descendantPids(process.pid).some((pid) => processCommandLine(pid) === marker))
     channel.emit('signal', 'INT')
     const result = await done
     // sh -c may exec sleep or wait for it: either way the group got SIGINT.

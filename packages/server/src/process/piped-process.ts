@@ -3,7 +3,7 @@ import type { SessionChannelLike } from './session-channel.js'
 import type { ProcessEnd, SessionProcess } from './session-process.js'
 import { signalName } from './signals.js'
 import type { SpawnPlan } from './spawn-plan.js'
-import { viaSetpriv } from './spawn-plan.js'
+import { argsWithoutArgv0, asUser } from './spawn-plan.js'
 
 /** Describes what {@link startPipedProcess} needs. */
 export interface PipedStart {
@@ -24,9 +24,9 @@ export interface PipedStart {
 export function startPipedProcess(channel: SessionChannelLike, start: PipedStart): SessionProcess {
   const { plan } = start
   // Without a change of user, spawn sets argv[0] exactly as sshd does; with one, setpriv execs
-  // the shell (Node's own uid/gid would drop every supplementary group: libuv's setgroups(0)).
+  // the shell by its path.
   const target = plan.credentials
-    ? viaSetpriv(plan, start.userName)
+    ? asUser(plan, start.userName, plan.file, argsWithoutArgv0(plan))
     : { file: plan.file, args: [...plan.args], argv0: plan.argv0 }
   const child = spawn(target.file, target.args, {
     argv0: 'argv0' in target ? target.argv0 : target.file,

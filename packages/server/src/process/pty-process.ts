@@ -5,18 +5,17 @@ import type { ProcessEnd, SessionProcess } from './session-process.js'
 import { sttyArguments } from './pty-modes.js'
 import { signalName } from './signals.js'
 import type { SpawnPlan } from './spawn-plan.js'
-import { viaSetpriv } from './spawn-plan.js'
+import { argsWithoutArgv0, asUser } from './spawn-plan.js'
+import { chownSync } from 'node:fs'
 
 /**
- * The first program on the pty: applies the client's modes with stty, learns the slave's name for
+ * The first program on the pty, already running as the user (after setpriv, never as root with
+ * the client's variables): applies the client's modes with stty, learns the slave's name for
  * SSH_TTY (node-pty does not tell it before the fork), then execs the session's program. It runs
  * as /bin/sh `-c SCRIPT program args…`, so `$0` and `$@` are the program and its arguments.
  */
-const PTY_PRELUDE = 'if [ -n "$XSSH_STTY" ]; then eval "stty $XSSH_STTY" 2>/dev/null; fi; ' +
-  'SSH_TTY=$(tty) && export SSH_TTY; ' +
-  // The slave belongs to the user, mode 0620, as sshd's pty_setowner leaves it.
-  'if [ -n "$XSSH_TTY_OWNER" ]; then chown "$XSSH_TTY_OWNER" "$SSH_TTY" && chmod 0620 "$SSH_TTY"; fi; ' +
-  'unset XSSH_STTY XSSH_TTY_OWNER; exec "$0" "$@"'
+const PTY_PRELUDE = 'if [ -n "$XSSH_STTY" ]; then eval "stty $XSSH_STTY" 2>/dev/null; fi; unset XSSH_STTY; ' +
+  'SSH_TTY=$(tty) && export SSH_TTY; exec "$0" "$@"'
 
 /** Describes what {@link startPtyProcess} needs. */
 export interface PtyStart {
@@ -34,17 +33,13 @@ export interface PtyStart {
  * TIOCSWINSZ. The client's EOF is ignored, as sshd ignores it on a tty (the pty has no half-close).
  */
 export function startPtyProcess(channel: SessionChannelLike, start: PtyStart): SessionProcess {
-  const { file, args } = viaSetpriv(start.plan, start.userName)
+  const { plan } = start
+  const { file, args } = asUser(plan, start.userName, '/bin/sh', ['-c', PTY_PRELUDE, plan.file, ...argsWithoutArgv0(plan)])
   const stty = sttyArguments(start.pty.modes).join(' ')
-  const owner = start.plan.credentials
-  const env: Record<string, string> = {
-    ...start.env,
-    ...(stty ? { XSSH_STTY: stty } : {}),
-    ...(owner ? { XSSH_TTY_OWNER: `${owner.uid}:${owner.gid}` } : {}),
-  }
+  const env: Record<string, string> = { ...start.env, ...(stty ? { XSSH_STTY: stty } : {}) }
   // node-pty sets TERM itself ('xterm' without a name): pass the client's, or the caller's TERM.
   const term = start.pty.term || env.TERM || 'dumb'
-  const child: IPty = nodePty.spawn('/bin/sh', ['-c', PTY_PRELUDE, file, ...args], {
+  const child: IPty = nodePty.spawn(file, args, {
     name: term,
     cols: Math.max(1, start.pty.cols || 80),
     rows: Math.max(1, start.pty.rows || 24),
@@ -52,6 +47,16 @@ export function startPtyProcess(channel: SessionChannelLike, start: PtyStart): S
     env,
     encoding: null,
   })
+  // The slave belongs to the user, as sshd's pty_setowner leaves it (node-pty 1.1 keeps its
+  // path in the undocumented `_pty`); the user's own fds work without it, opening it by path not.
+  const slave = (child as IPty & { _pty?: unknown })._pty
+  if (plan.credentials && typeof slave === 'string' && slave.startsWith('/dev/pts/')) {
+    try {
+      chownSync(slave, plan.credentials.uid, plan.credentials.gid)
+    } catch {
+      // the session still works through its inherited fds
+    }
+  }
   const onData = (data: string | Buffer): void => {
     if (channel.destroyed) return
     if (!channel.write(data)) {

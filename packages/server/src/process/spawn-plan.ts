@@ -38,19 +38,25 @@ export function planSpawn(user: SessionUser, command: string | undefined): Spawn
 }
 
 /**
- * Rewrites a plan for starters that cannot set argv[0] or the supplementary groups (node-pty
- * execs `file` as argv[0] and, given a uid, calls only setgid and setuid, keeping root's groups):
- * a login shell gets `-l` instead of the leading `-`, and a change of user goes through
- * `setpriv --reuid --regid --init-groups`, which sets the user's groups as sshd's initgroups does.
+ * Returns the plan's arguments for a starter that cannot set argv[0] (node-pty execs `file` as
+ * argv[0]; setpriv execs its program likewise): a login shell gets `-l` instead of the leading `-`.
+ */
+export function argsWithoutArgv0(plan: SpawnPlan): string[] {
+  return plan.argv0.startsWith('-') ? ['-l', ...plan.args] : [...plan.args]
+}
+
+/**
+ * Wraps `file args` in `setpriv --reuid --regid --init-groups --` when the plan changes user, so the
+ * user's supplementary groups are set as sshd's initgroups sets them (Node's uid/gid option drops
+ * them all through libuv's setgroups(0); node-pty's calls only setgid and setuid, keeping root's).
  *
  * @throws Error when a change of user is needed and setpriv is not installed.
  */
-export function viaSetpriv(plan: SpawnPlan, userName: string): { file: string; args: string[] } {
-  const args = plan.argv0.startsWith('-') ? ['-l', ...plan.args] : [...plan.args]
-  if (!plan.credentials) return { file: plan.file, args }
+export function asUser(plan: SpawnPlan, userName: string, file: string, args: readonly string[]): { file: string; args: string[] } {
+  if (!plan.credentials) return { file, args: [...args] }
   if (!existsSync(SETPRIV)) {
     throw new Error(`running a session as ${userName} needs ${SETPRIV} (Debian package util-linux)`)
   }
   const { uid, gid } = plan.credentials
-  return { file: SETPRIV, args: [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', plan.file, ...args] }
+  return { file: SETPRIV, args: [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', file, ...args] }
 }
