@@ -7,14 +7,19 @@ export const DEFAULT_SUPERUSER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:
 
 /** Describes the two ends of the TCP connection, for SSH_CLIENT and SSH_CONNECTION. */
 export interface SessionEndpoints {
+  /** The client's address. */
   readonly remoteAddress: string
+  /** The client's port. */
   readonly remotePort: number
+  /** The address the client connected to. */
   readonly localAddress: string
+  /** The port the client connected to. */
   readonly localPort: number
 }
 
 /** Holds what {@link sessionEnvironment} builds the environment from. */
 export interface SessionEnvironmentInput {
+  /** The account the session runs as. */
   readonly user: SessionUser
   /** The shell that runs the session (SHELL). */
   readonly shell: string

@@ -8,12 +8,15 @@ import type { Duplex, Writable } from 'node:stream'
 export interface SessionPty {
   /** The TERM value the client sent ('' when it sent none). */
   readonly term: string
+  /** Width in character cells. */
   readonly cols: number
+  /** Height in rows. */
   readonly rows: number
   /** Width in pixels (0 when the client did not say). */
   readonly width: number
   /** Height in pixels (0 when the client did not say). */
   readonly height: number
+  /** The encoded terminal modes by opcode name, e.g. `{ VINTR: 3, ECHO: 1 }`. */
   readonly modes: Readonly<Record<string, number>>
 }
 
@@ -46,8 +49,10 @@ export interface SessionChannelLike extends Duplex {
   readonly pty: SessionPty | undefined
   /** The environment variables the server accepted from `env` requests. */
   readonly env: Readonly<Record<string, string>>
+  /** Listens for a session event (typed) or any other stream event. */
   on<K extends keyof SessionChannelEvents>(event: K, listener: (...args: SessionChannelEvents[K]) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
+  /** Removes a listener added with `on`. */
   off<K extends keyof SessionChannelEvents>(event: K, listener: (...args: SessionChannelEvents[K]) => void): this
   off(event: string | symbol, listener: (...args: any[]) => void): this
 }

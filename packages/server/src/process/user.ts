@@ -2,8 +2,11 @@ import { readFile } from 'node:fs/promises'
 
 /** Describes the local account a session runs as: a passwd(5) entry. */
 export interface SessionUser {
+  /** The login name (USER, LOGNAME). */
   readonly name: string
+  /** The numeric user id. */
   readonly uid: number
+  /** The primary group id. */
   readonly gid: number
   /** The home directory: the session's working directory and `HOME`. */
   readonly home: string
@@ -14,8 +17,11 @@ export interface SessionUser {
 /** Thrown by {@link lookupUser} when the account does not exist. */
 export class UnknownUserError extends Error {
   override readonly name = 'UnknownUserError' as const
+  /** Stable code for `switch (err.code)`. */
   readonly code = 'ERR_UNKNOWN_USER' as const
+  /** Creates the error for the account name looked up. */
   constructor(
+    /** The name that was looked up. */
     readonly user: string,
     options?: ErrorOptions,
   ) {
