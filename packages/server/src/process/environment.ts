@@ -49,7 +49,8 @@ export interface SessionEnvironmentInput {
  * Builds a session's environment in sshd's order (OpenSSH session.c do_setup_env), where a later
  * name replaces an earlier one: the client's accepted variables; USER, LOGNAME, HOME, PATH, MAIL,
  * SHELL; TZ; TERM; SSH_AUTH_SOCK; `extraEnv`; SSH_CLIENT, SSH_CONNECTION, SSH_TTY and
- * SSH_ORIGINAL_COMMAND. Nothing of the server process's own environment leaks in but TZ.
+ * SSH_ORIGINAL_COMMAND. Nothing of the server process's own environment leaks in but TZ, and a
+ * client's own SSH_ORIGINAL_COMMAND is dropped.
  */
 export function sessionEnvironment(input: SessionEnvironmentInput): Record<string, string> {
   const { user } = input
@@ -57,7 +58,11 @@ export function sessionEnvironment(input: SessionEnvironmentInput): Record<strin
   const set = (name: string, value: string | undefined): void => {
     if (value !== undefined) env[name] = value
   }
-  for (const [name, value] of Object.entries(input.clientEnv ?? {})) set(name, value)
+  // Unlike sshd, never take SSH_ORIGINAL_COMMAND from the client: a forced command's script trusts
+  // it, and a shell request under a forced command would otherwise keep a forged one.
+  for (const [name, value] of Object.entries(input.clientEnv ?? {})) {
+    if (name !== 'SSH_ORIGINAL_COMMAND') set(name, value)
+  }
   set('USER', user.name)
   set('LOGNAME', user.name)
   set('HOME', user.home)
