@@ -1,5 +1,5 @@
 // Prepares this machine for the real-server tests (DESIGN.md §4): installs OpenSSH server and
-// client, Dropbear, socat, openssl, sudo, PostgreSQL, iproute2 (`ip netns`, `tc`) and
+// client, Dropbear, socat, openssl, sudo, rsync, PostgreSQL, iproute2 (`ip netns`, `tc`) and
 // util-linux (`nsenter`) when one of their binaries is missing, and creates /run/sshd (sshd
 // refuses to start without its privilege-separation directory). The isolated gateway site
 // (startSite) also needs root and a kernel with network namespaces and the htb/pfifo qdiscs
@@ -25,6 +25,7 @@ const requiredBinaries = () => ({
   'util-linux': ['/usr/bin/nsenter'],
   openssl: ['/usr/bin/openssl'],
   curl: ['/usr/bin/curl'], // examples/forward-remote.ts runs it on the server side
+  rsync: ['/usr/bin/rsync'], // @x/server's process tests run rsync -e ssh both ways
   sudo: ['/usr/bin/sudo', '/usr/sbin/visudo'],
   postgresql: ['postgres', 'initdb', 'pg_isready', 'psql'].map((name) => `${postgresBinDir()}/${name}`),
 })

@@ -21,3 +21,24 @@ export type { KeyOptions } from './authorized-keys/options.js'
 export type { Permit } from './authorized-keys/permits.js'
 export { KeyRestrictions } from './authorized-keys/restrictions.js'
 export type { KeyRestrictionsPolicy, PermitUserEnvironment } from './authorized-keys/restrictions.js'
+export {
+  runSession,
+  sessionEnvironment,
+  lookupUser,
+  UnknownUserError,
+  sttyArguments,
+  signalName,
+  CLIENT_SIGNALS,
+  DEFAULT_USER_PATH,
+  DEFAULT_SUPERUSER_PATH,
+} from './process/index.js'
+export type {
+  RunSessionOptions,
+  SessionResult,
+  SessionChannelLike,
+  SessionChannelEvents,
+  SessionPty,
+  SessionEndpoints,
+  SessionEnvironmentInput,
+  SessionUser,
+} from './process/index.js'

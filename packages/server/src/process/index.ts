@@ -1,0 +1,10 @@
+// The process/ folder's public surface, re-exported by hand from the package's index.ts.
+export { runSession } from './run-session.js'
+export type { RunSessionOptions, SessionResult } from './run-session.js'
+export type { SessionChannelLike, SessionChannelEvents, SessionPty } from './session-channel.js'
+export { sessionEnvironment, DEFAULT_USER_PATH, DEFAULT_SUPERUSER_PATH } from './environment.js'
+export type { SessionEndpoints, SessionEnvironmentInput } from './environment.js'
+export { lookupUser, UnknownUserError } from './user.js'
+export type { SessionUser } from './user.js'
+export { sttyArguments } from './pty-modes.js'
+export { CLIENT_SIGNALS, signalName } from './signals.js'
