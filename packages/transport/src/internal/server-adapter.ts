@@ -161,8 +161,23 @@ function sessionOf(session: Ssh2Session): RawServerSession {
   return {
     listen(handler, onClose) {
       ;(session as Ssh2Session & { [ours]?: SessionSink })[ours] = handler
+      // ssh2 marks a session `_ending` on the client's EOF as on its CLOSE, and then neither
+      // accepts nor rejects a shell/exec/subsystem: `ssh host cmd </dev/null` sends EOF right after
+      // the exec request, so the reply was never sent and ssh hung. An EOF before the start is
+      // legal (RFC 4254 §5.3): answer anyway, and hand the EOF to the started channel.
+      let closed = false
+      const s = session as Ssh2Session & { _ending?: boolean }
+      const despiteEof = <T>(act: () => T): { value: T; eof: boolean } => {
+        const eof = s._ending === true && !closed
+        if (eof) s._ending = false
+        try {
+          return { value: act(), eof }
+        } finally {
+          if (eof) s._ending = true
+        }
+      }
       const plain = (type: string) => (accept: (() => void) | undefined, reject: (() => void) | undefined, data: unknown) =>
-        handler({ type, data, reply: accept && reject ? (ok) => (ok ? accept() : reject()) : undefined })
+        handler({ type, data, reply: accept && reject ? (ok) => void despiteEof(ok ? accept : reject) : undefined })
       for (const [event, type] of [['pty', 'pty-req'], ['env', 'env'], ['window-change', 'window-change'], ['signal', 'signal'], ['x11', 'x11-req'], ['auth-agent', 'auth-agent-req@openssh.com']] as const) {
         session.on(event, plain(type))
       }
@@ -170,13 +185,24 @@ function sessionOf(session: Ssh2Session): RawServerSession {
         handler({
           type,
           data,
-          reply: reject ? (ok) => { if (!ok) reject() } : undefined,
-          start: () => streamOf(accept()),
+          reply: reject ? (ok) => { if (!ok) despiteEof(reject) } : undefined,
+          start: () => {
+            const { value, eof } = despiteEof(accept)
+            const ch = value as (Duplex & { incoming?: { state: string } }) | undefined
+            if (ch && eof) {
+              if (ch.incoming) ch.incoming.state = 'eof'
+              ch.push(null)
+            }
+            return streamOf(ch)
+          },
         })
       session.on('shell', starting('shell'))
       session.on('exec', starting('exec'))
       session.on('subsystem', starting('subsystem'))
-      session.on('close', onClose)
+      session.on('close', () => {
+        closed = true
+        onClose()
+      })
     },
   }
 }
