@@ -111,7 +111,27 @@ function wire(conn: Ssh2Conn, hooks: ServerProtocolHooks): void {
     sink({ type: type as string, data: type === 'signal' ? { name: data } : data, reply })
     return true
   })
+  // ssh2 1.17 drops data that arrives on a session before its shell/exec/subsystem is accepted
+  // (server.js CHANNEL_DATA: no `_channel` yet). Clients do not wait for the reply: OpenSSH's sftp
+  // sends SSH_FXP_INIT right behind the subsystem request, and `ssh host cmd` sends stdin. Keep it
+  // (within the window the client was given) for the channel the start creates.
+  interceptMessage(client, 'CHANNEL_DATA', (_p, recipient, data) => {
+    const session = conn._chanMgr.get(recipient as number) as (Ssh2Session & { [ours]?: SessionSink; _ending?: boolean }) | undefined
+    if (!session?.[ours] || session._channel !== undefined || session._ending) return false
+    const chunk = data as Buffer
+    const incoming = (session._chanInfo as { incoming?: { window: number } }).incoming
+    if (!incoming) return false
+    if (incoming.window < chunk.length) return true // beyond the window: the client broke the protocol
+    incoming.window -= chunk.length
+    const early = earlyData.get(session) ?? []
+    early.push(Buffer.from(chunk))
+    earlyData.set(session, early)
+    return true
+  })
 }
+
+/** Data a session received before it started, by session (see the CHANNEL_DATA intercept). */
+const earlyData = new WeakMap<object, Buffer[]>()
 
 type SessionSink = (request: RawSessionRequest) => void
 const ours = Symbol('x-session-sink')
@@ -189,6 +209,9 @@ function sessionOf(session: Ssh2Session): RawServerSession {
           start: () => {
             const { value, eof } = despiteEof(accept)
             const ch = value as (Duplex & { incoming?: { state: string } }) | undefined
+            const early = earlyData.get(session)
+            earlyData.delete(session)
+            if (ch) for (const chunk of early ?? []) ch.push(chunk)
             if (ch && eof) {
               if (ch.incoming) ch.incoming.state = 'eof'
               ch.push(null)
