@@ -89,6 +89,8 @@ export interface ServerProtocol {
   openForwardedTcpip(bound: readonly [string, number], origin: readonly [string, number], cb: (err: Error | undefined, channel: RawChannel) => void): void
   openForwardedStreamLocal(socketPath: string, cb: (err: Error | undefined, channel: RawChannel) => void): void
   openX11(origin: readonly [string, number], cb: (err: Error | undefined, channel: RawChannel) => void): void
+  /** Opens an auth-agent@openssh.com channel to the client's agent. */
+  openAgent(cb: (err: Error | undefined, channel: RawChannel) => void): void
   sendIgnore(data: Buffer): void
   rekey(): boolean
   end(): void

@@ -212,6 +212,17 @@ export class ServerTransport extends EventEmitter<ServerTransportEvents> {
     return this.#open('x11', (cb) => this.#requireProtocol().openX11(origin, cb), { remoteAddress: origin[0], remotePort: origin[1] })
   }
 
+  /**
+   * Opens an auth-agent@openssh.com channel to the client's agent: an agent protocol stream
+   * (draft-miller-ssh-agent) for a session whose {@link ServerChannel.agentForwarding} is set.
+   * paramiko's `open_forward_agent_channel`. OpenSSH refuses it unless run with `-A`.
+   * @throws ChannelOpenError when the client refuses.
+   * @throws ConnectionLostError when the transport is not running.
+   */
+  openForwardAgentChannel(): Promise<Channel> {
+    return this.#open('auth-agent@openssh.com', (cb) => this.#requireProtocol().openAgent(cb), {})
+  }
+
   /** Runs a new key exchange and resolves when it completes; paramiko's `renegotiate_keys`. */
   renegotiateKeys(): Promise<void> {
     const p = this.#requireProtocol()
