@@ -77,6 +77,7 @@ export interface ServerProtocolHooks {
 export interface ServerStartConfig {
   readonly hostKeys: readonly unknown[]
   readonly algorithms: Record<string, string[]>
+  /** Our version line's software part; the protocol library sends `SSH-2.0-` before it. */
   readonly ident: string | undefined
   readonly banner: string | undefined
   readonly keepalive: { readonly intervalMs: number; readonly countMax: number } | undefined

@@ -140,7 +140,7 @@ export class ServerTransport extends EventEmitter<ServerTransportEvents> {
       this.#protocol = startServerAdapter(this.#sock, {
         hostKeys: this.#keys.map((k) => ssh2KeyOf(k)),
         algorithms: { kex: o.kex },
-        ident: o.serverVersion ? `SSH-2.0-${o.serverVersion}` : undefined,
+        ident: o.serverVersion,
         banner: o.banner,
         keepalive: o.keepalive,
       }, {
