@@ -22,6 +22,8 @@ export interface SshResult {
 export interface ServerUnderTest {
   readonly port: number
   readonly transports: ServerTransport[]
+  /** A known_hosts file naming our host key for [127.0.0.1]:port. */
+  readonly knownHostsFile: string
   /** Runs `ssh [args…] me@127.0.0.1 command` against this listener (bounded at 20 s). */
   ssh(args: readonly string[], command: string, env?: NodeJS.ProcessEnv): Promise<SshResult>
 }
@@ -79,6 +81,7 @@ export async function serverFixture(): Promise<ServerFixture> {
       return {
         port,
         transports,
+        knownHostsFile,
         // OpenSSH keeps the first value of an option: the test's own options go before the defaults.
         ssh: (args, command, env = {}) => runSsh([...args, ...defaults, 'me@127.0.0.1', command], env),
       }
