@@ -91,7 +91,7 @@ export { ServerTransport } from './server/server-transport.js'
 export type { ServerTransportEvents } from './server/server-transport.js'
 export type { ServerTransportOptions } from './server/server-options.js'
 export { ServerChannel } from './server/server-channel.js'
-export type { ServerPty } from './server/server-channel.js'
+export type { ServerPty, ServerX11 } from './server/server-channel.js'
 export type { SubsystemHandler } from './server/server-dispatch.js'
 export type {
   ServerInterface,

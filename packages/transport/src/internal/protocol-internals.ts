@@ -311,3 +311,30 @@ export function fixServerExtInfo(client: Client): void {
     }
   }
 }
+
+const channelModule = require('ssh2/lib/Channel.js') as { MAX_WINDOW: number; PACKET_SIZE: number }
+
+interface ServerConnInternals {
+  _chanMgr: { add(value: unknown): number }
+  _protocol: { openssh_authAgent(chan: number, initWindow: number, maxPacket: number): void }
+}
+
+/**
+ * Asks the client to open an auth-agent@openssh.com channel (OpenSSH PROTOCOL.agent). ssh2
+ * 1.17's server `openChannel` knows only forwarded-tcpip, x11 and forwarded-streamlocal
+ * (server.js:1335-1372), though its Protocol can write the open (`openssh_authAgent`,
+ * Protocol.js:1618): we reserve the channel as `openChannel` does, with a callback tagged by
+ * type, so ssh2's own CHANNEL_OPEN_CONFIRMATION / FAILURE handlers settle it.
+ * @internal
+ */
+export function openAgentChannel(conn: unknown, cb: (err: Error | undefined, channel: unknown) => void): void {
+  const c = conn as ServerConnInternals
+  const settle = (err: Error | undefined, channel: unknown): void => cb(err, channel)
+  ;(settle as unknown as { type: string }).type = 'auth-agent@openssh.com'
+  const id = c._chanMgr.add(settle)
+  if (id === -1) {
+    cb(new Error('No free channels available'), undefined)
+    return
+  }
+  c._protocol.openssh_authAgent(id, channelModule.MAX_WINDOW, channelModule.PACKET_SIZE)
+}

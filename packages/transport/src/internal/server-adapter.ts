@@ -7,7 +7,7 @@
 import type { Duplex } from 'node:stream'
 import ssh2, { type Client } from 'ssh2'
 import type { RawChannel } from '../channel-duplex.js'
-import { fixServerExtInfo, interceptMessage, sendIgnore, startRekey, strictKexOf } from './protocol-internals.js'
+import { fixServerExtInfo, interceptMessage, openAgentChannel, sendIgnore, startRekey, strictKexOf } from './protocol-internals.js'
 import type {
   RawAuthRequest,
   RawServerSession,
@@ -269,6 +269,10 @@ class Ssh2ServerProtocol implements ServerProtocol {
 
   openX11(origin: readonly [string, number], cb: (err: Error | undefined, channel: RawChannel) => void): void {
     this.#need().x11(origin[0], origin[1], cb)
+  }
+
+  openAgent(cb: (err: Error | undefined, channel: RawChannel) => void): void {
+    openAgentChannel(this.#need(), cb as (err: Error | undefined, channel: unknown) => void)
   }
 
   sendIgnore(data: Buffer): void {

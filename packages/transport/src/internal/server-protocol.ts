@@ -77,6 +77,7 @@ export interface ServerProtocolHooks {
 export interface ServerStartConfig {
   readonly hostKeys: readonly unknown[]
   readonly algorithms: Record<string, string[]>
+  /** Our version line's software part; the protocol library sends `SSH-2.0-` before it. */
   readonly ident: string | undefined
   readonly banner: string | undefined
   readonly keepalive: { readonly intervalMs: number; readonly countMax: number } | undefined
@@ -89,6 +90,8 @@ export interface ServerProtocol {
   openForwardedTcpip(bound: readonly [string, number], origin: readonly [string, number], cb: (err: Error | undefined, channel: RawChannel) => void): void
   openForwardedStreamLocal(socketPath: string, cb: (err: Error | undefined, channel: RawChannel) => void): void
   openX11(origin: readonly [string, number], cb: (err: Error | undefined, channel: RawChannel) => void): void
+  /** Opens an auth-agent@openssh.com channel to the client's agent. */
+  openAgent(cb: (err: Error | undefined, channel: RawChannel) => void): void
   sendIgnore(data: Buffer): void
   rekey(): boolean
   end(): void

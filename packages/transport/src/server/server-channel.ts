@@ -16,6 +16,18 @@ export interface ServerPty {
   readonly modes: Readonly<Record<string, number>>
 }
 
+/** An x11-req's parameters (RFC 4254 §6.3.1): the X display the client offers to forward. */
+export interface ServerX11 {
+  /** Whether only one X connection should be forwarded. */
+  readonly single: boolean
+  /** The X authentication protocol, e.g. 'MIT-MAGIC-COOKIE-1'. */
+  readonly protocol: string
+  /** The authentication cookie, hex-encoded as sent (a fake one the client swaps for its real one). */
+  readonly cookie: string
+  /** The X screen number. */
+  readonly screen: number
+}
+
 /**
  * A channel the client opened, as the server role sees it: a Duplex whose readable side is
  * what the client sends (stdin) and whose writable side goes to the client (stdout). Session
@@ -36,6 +48,8 @@ export class ServerChannel extends Channel {
   /** Extended data of type 1 (RFC 4254 §5.2) to the client; writable once the session started. */
   readonly stderr: Writable
   #pty: ServerPty | undefined
+  #x11: ServerX11 | undefined
+  #agentForwarding = false
   readonly #env: Record<string, string> = {}
   #command: string | undefined
   #subsystem: string | undefined
@@ -79,6 +93,16 @@ export class ServerChannel extends Channel {
     return this.#pty
   }
 
+  /** The X11 forwarding an x11-req asked for and `checkX11Request` allowed, if any. */
+  get x11(): ServerX11 | undefined {
+    return this.#x11
+  }
+
+  /** Whether the client asked to forward its agent and `checkAgentForwardRequest` allowed it. */
+  get agentForwarding(): boolean {
+    return this.#agentForwarding
+  }
+
   /** The variables env requests set and `checkEnvRequest` allowed. */
   get env(): Readonly<Record<string, string>> {
     return { ...this.#env }
@@ -119,6 +143,16 @@ export class ServerChannel extends Channel {
   /** Records the pty. @internal */
   setPty(pty: ServerPty): void {
     this.#pty = Object.freeze({ ...pty, modes: Object.freeze({ ...pty.modes }) })
+  }
+
+  /** Records the allowed x11-req. @internal */
+  setX11(x11: ServerX11): void {
+    this.#x11 = Object.freeze({ ...x11 })
+  }
+
+  /** Records the allowed auth-agent-req. @internal */
+  setAgentForwarding(): void {
+    this.#agentForwarding = true
   }
 
   /** Records one env variable. @internal */

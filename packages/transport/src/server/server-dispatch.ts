@@ -5,7 +5,8 @@
 import type { RawChannel } from '../channel-duplex.js'
 import type { RawServerSession, RawSessionRequest, ServerProtocolHooks } from '../internal/server-protocol.js'
 import type { TransportEndView } from '../internal/transport-end.js'
-import { ServerChannel, type ServerPty } from './server-channel.js'
+import { ServerChannel, type ServerPty, type ServerX11 } from './server-channel.js'
+import { answerGlobalRequest, type GlobalRequestData } from './server-global.js'
 import type { ServerInterface } from './server-interface.js'
 
 /** Runs a started subsystem on its channel; the channel is ended when it settles. */
@@ -49,7 +50,7 @@ export class ServerDispatch {
           this.#deliver(new ServerChannel('direct-streamlocal@openssh.com', accept() as RawChannel, { remoteAddress: path }, this.#end))
         })
       },
-      onGlobalRequest: (name, data, reply) => void this.#global(name, data as { bindAddr?: string; bindPort?: number }, reply),
+      onGlobalRequest: (name, data, reply) => void answerGlobalRequest(this.#server, name, data as GlobalRequestData | null, reply),
     }
   }
 
@@ -60,23 +61,6 @@ export class ServerDispatch {
     } catch {
       return false
     }
-  }
-
-  async #global(name: string, data: { bindAddr?: string; bindPort?: number }, reply: ((ok: boolean, port?: number) => void) | undefined): Promise<void> {
-    const s = this.#server
-    try {
-      if (name === 'tcpip-forward' && s.checkPortForwardRequest) {
-        const bound = await s.checkPortForwardRequest(data.bindAddr ?? '', data.bindPort ?? 0)
-        return reply?.(typeof bound === 'number', typeof bound === 'number' ? bound : undefined)
-      }
-      if (name === 'cancel-tcpip-forward' && s.cancelPortForwardRequest) {
-        await s.cancelPortForwardRequest(data.bindAddr ?? '', data.bindPort ?? 0)
-        return reply?.(true)
-      }
-    } catch {
-      // a throwing handler refuses
-    }
-    reply?.(false)
   }
 
   #session(ch: ServerChannel, raw: RawServerSession): void {
@@ -108,6 +92,18 @@ export class ServerDispatch {
         const d = request.data as { key: string; val: string }
         const allowed = !started && ok(await s.checkEnvRequest?.(ch, d.key, d.val))
         if (allowed) ch.setEnv(d.key, d.val)
+        return request.reply?.(allowed)
+      }
+      case 'x11-req': {
+        const d = request.data as { single?: boolean; protocol?: string; cookie?: Buffer; screen?: number } | undefined
+        const x11: ServerX11 = { single: d?.single === true, protocol: d?.protocol ?? '', cookie: Buffer.isBuffer(d?.cookie) ? d.cookie.toString('latin1') : '', screen: d?.screen ?? 0 }
+        const allowed = !started && d !== undefined && ok(await s.checkX11Request?.(ch, x11))
+        if (allowed) ch.setX11(x11)
+        return request.reply?.(allowed)
+      }
+      case 'auth-agent-req@openssh.com': {
+        const allowed = !started && ok(await s.checkAgentForwardRequest?.(ch))
+        if (allowed) ch.setAgentForwarding()
         return request.reply?.(allowed)
       }
       case 'window-change': {

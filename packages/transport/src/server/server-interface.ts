@@ -1,6 +1,6 @@
 /** The application's side of the server role: paramiko's `ServerInterface`, async and optional. */
 import type { PublicKey } from '../keys/public-key.js'
-import type { ServerChannel, ServerPty } from './server-channel.js'
+import type { ServerChannel, ServerPty, ServerX11 } from './server-channel.js'
 
 /** A method of user authentication (RFC 4252 §5, RFC 4256). */
 export type ServerAuthMethod = 'none' | 'password' | 'publickey' | 'keyboard-interactive'
@@ -68,6 +68,19 @@ export interface ServerInterface {
   checkExecRequest?(channel: ServerChannel, command: string): Awaitable<boolean>
   /** A subsystem request without a handler from `setSubsystemHandler`; paramiko's `check_channel_subsystem_request`. */
   checkSubsystemRequest?(channel: ServerChannel, name: string): Awaitable<boolean>
+  /**
+   * An x11-req (RFC 4254 §6.3.1) before the session started; on true the channel records it
+   * as {@link ServerChannel.x11}, and `ServerTransport.openX11Channel()` carries each X
+   * connection. paramiko's `check_channel_x11_request`.
+   */
+  checkX11Request?(channel: ServerChannel, x11: ServerX11): Awaitable<boolean>
+  /**
+   * An auth-agent-req@openssh.com (OpenSSH PROTOCOL.agent) before the session started; on true
+   * the channel records {@link ServerChannel.agentForwarding} and
+   * `ServerTransport.openForwardAgentChannel()` reaches the client's agent.
+   * paramiko's `check_channel_forward_agent_request`.
+   */
+  checkAgentForwardRequest?(channel: ServerChannel): Awaitable<boolean>
   /** A window-change (RFC 4254 §6.7); on true the channel emits 'window-change'. */
   checkWindowChangeRequest?(channel: ServerChannel, cols: number, rows: number, width: number, height: number): Awaitable<boolean>
   /** A direct-tcpip open (RFC 4254 §7.2); paramiko's `check_channel_direct_tcpip_request`. */
@@ -81,4 +94,12 @@ export interface ServerInterface {
   checkPortForwardRequest?(address: string, port: number): Awaitable<number | false>
   /** A cancel-tcpip-forward; paramiko's `cancel_port_forward_request`. */
   cancelPortForwardRequest?(address: string, port: number): Awaitable<void>
+  /**
+   * A streamlocal-forward@openssh.com (OpenSSH PROTOCOL §2.4): listen on the Unix socket
+   * `socketPath` and hand each connection over with
+   * `ServerTransport.openForwardedStreamlocalChannel()`. Resolves true when listening.
+   */
+  checkStreamLocalForwardRequest?(socketPath: string): Awaitable<boolean>
+  /** A cancel-streamlocal-forward@openssh.com: stop listening on `socketPath`. */
+  cancelStreamLocalForwardRequest?(socketPath: string): Awaitable<void>
 }

@@ -140,7 +140,7 @@ export class ServerTransport extends EventEmitter<ServerTransportEvents> {
       this.#protocol = startServerAdapter(this.#sock, {
         hostKeys: this.#keys.map((k) => ssh2KeyOf(k)),
         algorithms: { kex: o.kex },
-        ident: o.serverVersion ? `SSH-2.0-${o.serverVersion}` : undefined,
+        ident: o.serverVersion,
         banner: o.banner,
         keepalive: o.keepalive,
       }, {
@@ -210,6 +210,17 @@ export class ServerTransport extends EventEmitter<ServerTransportEvents> {
   /** Opens an x11 channel (RFC 4254 §6.3.2); paramiko's `open_x11_channel`. */
   openX11Channel(origin: readonly [string, number]): Promise<Channel> {
     return this.#open('x11', (cb) => this.#requireProtocol().openX11(origin, cb), { remoteAddress: origin[0], remotePort: origin[1] })
+  }
+
+  /**
+   * Opens an auth-agent@openssh.com channel to the client's agent: an agent protocol stream
+   * (draft-miller-ssh-agent) for a session whose {@link ServerChannel.agentForwarding} is set.
+   * paramiko's `open_forward_agent_channel`. OpenSSH refuses it unless run with `-A`.
+   * @throws ChannelOpenError when the client refuses.
+   * @throws ConnectionLostError when the transport is not running.
+   */
+  openForwardAgentChannel(): Promise<Channel> {
+    return this.#open('auth-agent@openssh.com', (cb) => this.#requireProtocol().openAgent(cb), {})
   }
 
   /** Runs a new key exchange and resolves when it completes; paramiko's `renegotiate_keys`. */

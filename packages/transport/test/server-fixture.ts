@@ -1,0 +1,106 @@
+/**
+ * A ServerTransport behind a TCP listener on 127.0.0.1, and the real OpenSSH `ssh` client
+ * pointed at it (-F /dev/null, BatchMode, a known_hosts holding our host key). Each test file
+ * makes one fixture; every listener and transport it starts is closed by `closeAll()`.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { clientKeys, generateKey, type ClientKeys } from '@x/testbed'
+import { loadPrivateKey, PublicKey, ServerTransport, type PrivateKey, type ServerInterface, type ServerTransportOptions } from '@x/transport'
+
+/** What `ssh` printed and how it exited. */
+export interface SshResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** One running listener: its port and the transports of its connections. */
+export interface ServerUnderTest {
+  readonly port: number
+  readonly transports: ServerTransport[]
+  /** A known_hosts file naming our host key for [127.0.0.1]:port. */
+  readonly knownHostsFile: string
+  /** Runs `ssh [args…] me@127.0.0.1 command` against this listener (bounded at 20 s). */
+  ssh(args: readonly string[], command: string, env?: NodeJS.ProcessEnv): Promise<SshResult>
+}
+
+/** The fixture of one test file. */
+export interface ServerFixture {
+  readonly keys: ClientKeys
+  readonly dir: string
+  /** Whether `key` is one of the test client keys the fixture authorizes. */
+  allowed(key: PublicKey): boolean
+  /** A ServerInterface accepting the authorized keys, sessions and exec, plus `extra`. */
+  base(extra?: Partial<ServerInterface>): ServerInterface
+  /** Starts a listener; `serve` gets each connection's transport once startServer was called. */
+  listen(make: (t: ServerTransport) => ServerInterface, serve?: (t: ServerTransport) => void, options?: ServerTransportOptions): Promise<ServerUnderTest>
+  /** Destroys every transport and closes every listener started since the last call. */
+  closeAll(): Promise<void>
+  /** Removes the fixture's temp dir (after closeAll). */
+  remove(): Promise<void>
+}
+
+/** Creates the fixture: client keys, a host key, a temp dir. */
+export async function serverFixture(): Promise<ServerFixture> {
+  const keys = await clientKeys()
+  const dir = await mkdtemp(join(tmpdir(), 'srv-fx-'))
+  const host = await generateKey('ed25519', join(dir, 'host'), { comment: 'host' })
+  const hostKey: PrivateKey = await loadPrivateKey(host.privatePath)
+  const open: Array<{ listener: Server; transports: ServerTransport[] }> = []
+  const allowed = (key: PublicKey): boolean => keys.authorized.some((k) => PublicKey.parse(k.publicLine).equals(key))
+  return {
+    keys,
+    dir,
+    allowed,
+    base: (extra = {}) => ({
+      checkAuthPublicKey: (_ctx, key) => (allowed(key) ? 'success' : 'failure'),
+      checkChannelRequest: () => true,
+      checkExecRequest: () => true,
+      ...extra,
+    }),
+    async listen(make, serve, options = { loginGraceMs: 10_000 }) {
+      const transports: ServerTransport[] = []
+      const listener = createServer((sock: Socket) => {
+        const t = new ServerTransport(sock, options)
+        transports.push(t)
+        t.addServerKey(hostKey)
+        t.startServer(make(t)).catch(() => undefined)
+        serve?.(t)
+      })
+      open.push({ listener, transports })
+      await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r))
+      const port = (listener.address() as { port: number }).port
+      const knownHostsFile = join(dir, `known_hosts_${port}`)
+      await writeFile(knownHostsFile, `[127.0.0.1]:${port} ${host.publicLine}\n`)
+      const defaults = ['-F', '/dev/null', '-p', String(port), '-o', `UserKnownHostsFile=${knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes',
+        '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-i', keys.ed25519.privatePath]
+      return {
+        port,
+        transports,
+        knownHostsFile,
+        // OpenSSH keeps the first value of an option: the test's own options go before the defaults.
+        ssh: (args, command, env = {}) => runSsh([...args, ...defaults, 'me@127.0.0.1', command], env),
+      }
+    },
+    async closeAll() {
+      for (const { listener, transports } of open.splice(0)) {
+        for (const t of transports) t.destroy()
+        await new Promise((r) => listener.close(r))
+      }
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+function runSsh(args: string[], env: NodeJS.ProcessEnv): Promise<SshResult> {
+  return new Promise((resolve) => {
+    execFile('ssh', args, { env: { ...process.env, ...env }, timeout: 20_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
