@@ -156,6 +156,10 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
   if (authorizedKeys === undefined && password === undefined) throw new TypeError('auth needs authorizedKeys or password: nobody could log in')
   for (const list of methods ?? []) {
     if (!Array.isArray(list) || list.length === 0) throw new TypeError('auth.methods must be non-empty lists of methods')
+    for (const m of list) {
+      const configured = m === 'publickey' ? authorizedKeys !== undefined : (m === 'password' || m === 'keyboard-interactive') && password !== undefined
+      if (!configured) throw new TypeError(`auth.methods names ${JSON.stringify(m)}, which auth does not configure (publickey needs authorizedKeys; password and keyboard-interactive need password)`)
+    }
   }
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be an integer 0–65535')

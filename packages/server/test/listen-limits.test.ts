@@ -1,0 +1,148 @@
+// listen()'s authentication methods and its limits under hostile input, with the real OpenSSH
+// client and our own client: each case ends in a refusal or a close within its bound, and the
+// server goes on serving others.
+import { writeFile } from 'node:fs/promises'
+import { createConnection, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import ssh2 from 'ssh2'
+import { authorizedKeysText, clientKeys, runCommand, waitFor } from '@x/testbed'
+import { AuthorizedKeys } from '../src/index.js'
+import { startListenFixture } from './support/listen-server.js'
+import type { ListenFixture } from './support/listen-server.js'
+
+const SSH = '/usr/bin/ssh'
+let f: ListenFixture | undefined
+afterEach(async () => {
+  await f?.close()
+  f = undefined
+})
+
+async function askpass(dir: string, secret: string): Promise<NodeJS.ProcessEnv> {
+  const path = join(dir, `askpass-${secret.length}.sh`)
+  await writeFile(path, `#!/bin/sh\necho '${secret}'\n`, { mode: 0o755 })
+  return { SSH_ASKPASS: path, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }
+}
+const sshAs = (fx: ListenFixture, opts: string[], env?: NodeJS.ProcessEnv) =>
+  runCommand(SSH, [...opts, ...fx.ssh, `${fx.user}@127.0.0.1`, 'echo in'], { allowFailure: true, timeoutMs: 20_000, input: '', ...(env ? { env } : {}) })
+
+const password = (_user: string, pw: string) => pw === 'open sesame'
+
+describe('listen() authentication with OpenSSH ssh', () => {
+  it('takes a password and keyboard-interactive through askpass, and refuses a wrong one', async () => {
+    f = await startListenFixture({ auth: { password } })
+    const pw = ['-o', 'BatchMode=no', '-o', 'PubkeyAuthentication=no', '-o', 'NumberOfPasswordPrompts=1']
+    expect((await sshAs(f, [...pw, '-o', 'PreferredAuthentications=password'], await askpass(f.dir, 'open sesame'))).stdout).toBe('in\n')
+    expect((await sshAs(f, [...pw, '-o', 'PreferredAuthentications=keyboard-interactive'], await askpass(f.dir, 'open sesame'))).stdout).toBe('in\n')
+    const bad = await sshAs(f, [...pw, '-o', 'PreferredAuthentications=password'], await askpass(f.dir, 'wrong'))
+    expect(bad.stderr).toMatch(/Permission denied/)
+    const methods = f.log.flatMap((e) => (e.event === 'login' ? [e.methods] : []))
+    expect(methods).toEqual([['password'], ['keyboard-interactive']])
+    // No secret in any log event.
+    expect(JSON.stringify(f.log)).not.toMatch(/sesame|wrong/)
+  })
+
+  it('needs publickey and then keyboard-interactive when methods say so (partial success)', async () => {
+    const authorizedKeys = AuthorizedKeys.parse(authorizedKeysText(await clientKeys()))
+    const fx = await startListenFixture({ auth: { authorizedKeys, password, methods: [['publickey', 'keyboard-interactive']] } })
+    f = fx
+    // publickey alone: the server answers partial success and the batch client has nothing more.
+    expect((await sshAs(fx, [])).stderr).toMatch(/Permission denied/)
+    const both = await sshAs(fx, ['-o', 'BatchMode=no', '-o', 'PreferredAuthentications=publickey,keyboard-interactive'], await askpass(fx.dir, 'open sesame'))
+    expect(both.stdout).toBe('in\n')
+    expect(fx.log.find((e) => e.event === 'login')).toMatchObject({ methods: ['publickey', 'keyboard-interactive'] })
+  })
+
+  it('refuses group-exchange at negotiation, then serves the next client', async () => {
+    f = await startListenFixture()
+    const r = await sshAs(f, ['-o', 'LogLevel=INFO', '-o', 'KexAlgorithms=diffie-hellman-group-exchange-sha256'])
+    expect(r.stderr).toMatch(/no matching key exchange method/)
+    expect((await sshAs(f, [])).stdout).toBe('in\n')
+  })
+})
+
+function idleSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createConnection({ host: '127.0.0.1', port }, () => resolve(s))
+    s.on('error', reject)
+  })
+}
+const closedWithin = (s: Socket, ms: number) =>
+  new Promise<boolean>((resolve) => {
+    if (s.destroyed || s.readableEnded) return resolve(true)
+    const t = setTimeout(() => resolve(false), ms)
+    s.once('close', () => {
+      clearTimeout(t)
+      resolve(true)
+    })
+    s.resume()
+  })
+
+describe('listen() under hostile input', () => {
+  it('closes an idle unauthenticated socket at the login grace time', async () => {
+    f = await startListenFixture({ transport: { loginGraceMs: 1_000 } })
+    const s = await idleSocket(f.port)
+    expect(await closedWithin(s, 5_000)).toBe(true)
+    await waitFor(() => f!.server.connections.size === 0, { timeoutMs: 5_000 })
+  })
+
+  it('drops connections beyond maxStartups at once, and serves again once they go', async () => {
+    f = await startListenFixture({ maxStartups: 2, transport: { loginGraceMs: 1_500 } })
+    const held = [await idleSocket(f.port), await idleSocket(f.port)]
+    await waitFor(() => f!.server.connections.size === 2, { timeoutMs: 5_000 })
+    const third = await idleSocket(f.port)
+    expect(await closedWithin(third, 2_000)).toBe(true)
+    expect(f.log.some((e) => e.event === 'dropped' && e.reason === 'max-startups')).toBe(true)
+    for (const s of held) expect(await closedWithin(s, 5_000)).toBe(true)
+    expect((await sshAs(f, [])).stdout).toBe('in\n')
+  })
+
+  it('ends each connection after 6 wrong passwords; 102 wrong ones in all leave it serving', async () => {
+    f = await startListenFixture({ auth: { password } })
+    const env = await askpass(f.dir, 'nope')
+    const wrong = ['-o', 'BatchMode=no', '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password', '-o', 'NumberOfPasswordPrompts=10']
+    for (let round = 0; round < 17; round += 3) {
+      const batch = await Promise.all([0, 1, 2].filter((i) => round + i < 17).map(() => sshAs(f!, wrong, env)))
+      for (const r of batch) expect(r.stderr).toMatch(/Too many authentication failures|Permission denied|Connection closed/)
+    }
+    const failures = f.log.filter((e) => e.event === 'auth' && e.result === 'failure').length
+    expect(failures).toBe(17 * 6)
+    await waitFor(() => f!.server.connections.size === 0, { timeoutMs: 5_000 })
+    expect((await sshAs(f, ['-o', 'BatchMode=no', '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password'], await askpass(f.dir, 'open sesame'))).stdout).toBe('in\n')
+  })
+
+  it('refuses session channels beyond maxSessions from a client that opens 1,000, and keeps serving', async () => {
+    const fx = await startListenFixture({ maxSessions: 10, exec: (ch, req) =>
+      req.command === 'hold' ? new Promise<void>((resolve) => ch.once('close', () => resolve())) : void ch.end('in\n') })
+    f = fx
+    const client = new ssh2.Client()
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve()).once('error', reject)
+      client.connect({ host: '127.0.0.1', port: fx.port, username: fx.user, privateKey: fx.keys.ed25519.privateText, hostVerifier: (key: Buffer) => key.toString('base64') === fx.hostPublicLine.split(' ')[1] })
+    })
+    try {
+      // ssh2's client opens a session per exec; the server holds each one open.
+      const outcomes = await Promise.all(Array.from({ length: 1000 }, () => new Promise<string>((resolve) => {
+        client.exec('hold', (err, stream) => resolve(err ? (/open failure|administratively/i.test(err.message) ? 'refused' : err.message) : (stream.on('data', () => {}), 'opened')))
+      })))
+      expect(outcomes.filter((o) => o === 'opened').length).toBe(10)
+      expect(outcomes.filter((o) => o === 'refused').length).toBe(990)
+    } finally {
+      client.end()
+    }
+    await waitFor(() => fx.server.connections.size === 0, { timeoutMs: 10_000 })
+    expect((await sshAs(fx, [])).stdout).toBe('in\n')
+  })
+
+  it('close() lets a running session finish, refuses new connections, then disconnects the rest', async () => {
+    f = await startListenFixture()
+    const running = runCommand(SSH, [...f.ssh, `${f.user}@127.0.0.1`, 'sleep 1; echo finished'], { allowFailure: true, timeoutMs: 20_000, input: '' })
+    await waitFor(() => f!.log.some((e) => e.event === 'session'), { timeoutMs: 10_000 })
+    const closing = f.server.close({ timeoutMs: 10_000 })
+    const late = await sshAs(f, [])
+    expect(late.code).toBe(255)
+    expect((await running).stdout).toBe('finished\n')
+    await closing
+    expect(f.server.connections.size).toBe(0)
+  })
+})
