@@ -1,11 +1,15 @@
 // listen() against the real OpenSSH client: sessions from real processes, SFTP, forwarding and the
 // server's own limits, each as ssh shows it.
 import { createHash, randomBytes } from 'node:crypto'
-import { readFile, writeFile, chmod, mkdir, chown } from 'node:fs/promises'
+import { readFile, writeFile, mkdir, chown } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCommand, startEchoServer, testUser, waitFor } from '@x/testbed'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { freePort, runCommand, startEchoServer, startSshAgent, testUser, waitFor } from '@x/testbed'
 import type { TcpServerHandle } from '@x/testbed'
 import { fsSftp } from '../src/index.js'
 import { startListenFixture } from './support/listen-server.js'
@@ -111,4 +115,62 @@ describe('listen() refusals by default and by authorized_keys', () => {
   })
 })
 
-void chmod
+
+describe('listen() forwarding with OpenSSH ssh -A, -L and -D', () => {
+  let f: ListenFixture
+  let echo: TcpServerHandle
+  let http: Server
+  let httpPort = 0
+  beforeAll(async () => {
+    echo = await startEchoServer()
+    http = createServer((_req, res) => res.end('through socks\n'))
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()))
+    httpPort = (http.address() as AddressInfo).port
+    f = await startListenFixture({ forwarding: { local: true, agent: true } })
+  })
+  afterAll(async () => {
+    await f?.close()
+    await echo?.close()
+    await new Promise((resolve) => http?.close(resolve))
+  })
+
+  it('gives an ssh -A session an SSH_AUTH_SOCK that lists the client agent identities', async () => {
+    await using agent = await startSshAgent()
+    const env = { SSH_AUTH_SOCK: agent.socketPath }
+    await runCommand('/usr/bin/ssh-add', [f.keys.ecdsa.privatePath], { env, timeoutMs: 10_000 })
+    const r = await runCommand(SSH, ['-A', ...f.ssh, `${f.user}@127.0.0.1`, 'ssh-add -l; echo "sock=$SSH_AUTH_SOCK"; stat -c %U:%a "$SSH_AUTH_SOCK"'], { env, allowFailure: true, timeoutMs: 20_000, input: '' })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(f.keys.ecdsa.fingerprint)
+    expect(r.stdout).toMatch(new RegExp(`sock=/tmp/ssh-[^/]+/agent\\.\\d+\\n${f.user}:600\\n$`))
+    // Without -A there is no socket, and the socket is gone after the session.
+    const none = await runCommand(SSH, [...f.ssh, `${f.user}@127.0.0.1`, 'echo "[${SSH_AUTH_SOCK-unset}]"'], { env, allowFailure: true, timeoutMs: 20_000, input: '' })
+    expect(none.stdout).toBe('[unset]\n')
+    const path = /sock=(\S+)/.exec(r.stdout)![1]!
+    expect(existsSync(path)).toBe(false)
+  })
+
+  it('relays ssh -L and a -D SOCKS proxy that curl --socks5-hostname uses', async () => {
+    const lport = await freePort()
+    const l = spawn(SSH, [...f.ssh, '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `${lport}:127.0.0.1:${echo.port}`, `${f.user}@127.0.0.1`], { stdio: 'ignore' })
+    const dport = await freePort()
+    const d = spawn(SSH, [...f.ssh, '-N', '-o', 'ExitOnForwardFailure=yes', '-D', `127.0.0.1:${dport}`, `${f.user}@127.0.0.1`], { stdio: 'ignore' })
+    try {
+      const reply = await waitFor(() => new Promise<string>((resolve, reject) => {
+        const s = createConnection({ host: '127.0.0.1', port: lport }, () => s.write('via -L\n'))
+        s.once('data', (b) => { s.destroy(); resolve(b.toString()) })
+        s.once('error', reject)
+      }), { timeoutMs: 10_000 })
+      expect(reply).toBe('via -L\n')
+      const curl = await waitFor(async () => {
+        const r = await runCommand('/usr/bin/curl', ['-sS', '--max-time', '5', '--socks5-hostname', `127.0.0.1:${dport}`, `http://localhost:${httpPort}/`], { allowFailure: true, timeoutMs: 10_000 })
+        if (r.code !== 0) throw new Error(r.stderr)
+        return r.stdout
+      }, { timeoutMs: 10_000 })
+      expect(curl).toBe('through socks\n')
+      expect(f.log.some((e) => e.event === 'forward' && e.kind === 'local' && e.host === 'localhost' && e.port === httpPort)).toBe(true)
+    } finally {
+      l.kill()
+      d.kill()
+    }
+  })
+})

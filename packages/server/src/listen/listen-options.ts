@@ -1,5 +1,5 @@
 /** What {@link listen} takes: where to listen, who may log in, and what a login may do. */
-import type { PrivateKey, PublicKey, ServerAuthMethod, ServerChannel, ServerTransportOptions } from '@x/transport'
+import type { Channel, PrivateKey, PublicKey, ServerAuthMethod, ServerChannel, ServerTransportOptions } from '@x/transport'
 import type { AuthorizedKeys } from '../authorized-keys/authorized-keys.js'
 import type { KeyRestrictions, PermitUserEnvironment } from '../authorized-keys/restrictions.js'
 import type { SessionUser } from '../process/user.js'
@@ -47,6 +47,8 @@ export interface SessionRequest {
   readonly subsystem: string | undefined
   /** The login this session belongs to. */
   readonly login: LoginContext
+  /** Opens a channel to the client's agent, when the client forwards it and the policy allowed it. */
+  readonly openAgentChannel: (() => Promise<Channel>) | undefined
 }
 
 /**
@@ -68,6 +70,8 @@ export interface ForwardingPolicy {
   readonly local?: ForwardDecision<[host: string, port: number]> | undefined
   /** tcpip-forward requests (`ssh -R`): the server listens on `address:port` (0: a free port). */
   readonly remote?: ForwardDecision<[address: string, port: number]> | undefined
+  /** auth-agent-req (`ssh -A`): `'process'` sessions get an SSH_AUTH_SOCK reaching the client's agent. */
+  readonly agent?: ForwardDecision<[]> | undefined
 }
 
 /** Who may log in, and how. */

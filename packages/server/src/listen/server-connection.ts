@@ -149,6 +149,11 @@ export class ServerConnection {
         if (bound !== false) emitLog(o.log, { event: 'forward', id: this.id, kind: 'remote', host: address, port: bound })
         return bound
       },
+      checkAgentForwardRequest: async () => {
+        const login = this.#login
+        if (!login?.restrictions.allowAgentForwarding() || !(await decide(o.forwarding?.agent, login))) return this.#refuse('auth-agent-req')
+        return true
+      },
       cancelPortForwardRequest: (address, port) => {
         this.#forwardings.cancel(address, port)
       },
@@ -173,7 +178,7 @@ export class ServerConnection {
         continue
       }
       if (channel.kind === 'session') {
-        void runSessionChannel(channel, login, this.#options, this.id)
+        void runSessionChannel(channel, login, this.#options, this.id, this.transport)
       } else if (channel.kind === 'direct-tcpip' && channel.destination) {
         this.#count(channel, false)
         this.#forwardings.connect(channel, channel.destination[0], channel.destination[1])

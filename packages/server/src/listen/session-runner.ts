@@ -4,19 +4,21 @@
  * sshd does.
  */
 import { userInfo } from 'node:os'
-import type { ServerChannel } from '@x/transport'
+import type { ServerChannel, ServerTransport } from '@x/transport'
+import { openAgentSocket } from './agent-socket.js'
 import { runSession } from '../process/run-session.js'
 import { lookupUser, type SessionUser } from '../process/user.js'
 import type { LoginContext, ResolvedListenOptions, SessionHandler, SessionRequest } from './listen-options.js'
 import { emitLog } from './server-log.js'
 
 /** The request a started channel carries, with the forced command applied. @internal */
-export function sessionRequestOf(channel: ServerChannel, login: LoginContext): SessionRequest {
+export function sessionRequestOf(channel: ServerChannel, login: LoginContext, transport?: ServerTransport): SessionRequest {
+  const openAgentChannel = channel.agentForwarding && transport ? () => transport.openForwardAgentChannel() : undefined
   const kind = channel.isShell ? 'shell' : channel.command !== undefined ? 'exec' : 'subsystem'
   const forced = login.restrictions.forcedCommand
   const asked = kind === 'exec' ? channel.command : kind === 'subsystem' ? channel.subsystem : undefined
-  if (forced !== undefined) return { kind, command: forced, originalCommand: asked, subsystem: undefined, login }
-  return { kind, command: kind === 'exec' ? asked : undefined, originalCommand: undefined, subsystem: kind === 'subsystem' ? asked : undefined, login }
+  if (forced !== undefined) return { kind, command: forced, originalCommand: asked, subsystem: undefined, login, openAgentChannel }
+  return { kind, command: kind === 'exec' ? asked : undefined, originalCommand: undefined, subsystem: kind === 'subsystem' ? asked : undefined, login, openAgentChannel }
 }
 
 /** The handler for `request`, or undefined when the options refuse it. @internal */
@@ -42,8 +44,8 @@ function finish(channel: ServerChannel, code: number): void {
 }
 
 /** Runs a started session channel to its end; never throws. @internal */
-export async function runSessionChannel(channel: ServerChannel, login: LoginContext, options: ResolvedListenOptions, id: number): Promise<void> {
-  const request = sessionRequestOf(channel, login)
+export async function runSessionChannel(channel: ServerChannel, login: LoginContext, options: ResolvedListenOptions, id: number, transport: ServerTransport): Promise<void> {
+  const request = sessionRequestOf(channel, login, transport)
   const forced = login.restrictions.forcedCommand !== undefined
   const handler = handlerFor(options, { kind: request.kind, subsystem: request.subsystem, forced })
   emitLog(options.log, { event: 'session', id, kind: request.kind, command: request.kind === 'subsystem' && !forced ? request.subsystem : request.command, forced })
@@ -56,7 +58,9 @@ export async function runSessionChannel(channel: ServerChannel, login: LoginCont
     if (handler === 'process') {
       const user = await accountOf(options, login.username)
       const env = Object.fromEntries(login.restrictions.environment)
+      await using agent = channel.agentForwarding ? await openAgentSocket(transport, user) : undefined
       const result = await runSession(channel, {
+        agentSocket: agent?.path,
         user,
         command: request.kind === 'shell' ? undefined : (request.originalCommand ?? request.command),
         forcedCommand: forced ? request.command : undefined,
