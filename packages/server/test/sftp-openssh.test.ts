@@ -2,14 +2,14 @@ import { createHash, randomBytes } from 'node:crypto'
 import { lstat, mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sftpBatch } from './helpers/openssh-sftp.js'
+import { closeSshSftp, sftpBatch } from './helpers/openssh-sftp.js'
 import { makeTree } from './helpers/tree.js'
 import type { Tree } from './helpers/tree.js'
 
 const sha = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex')
 const exists = (path: string): Promise<boolean> => lstat(path).then(() => true, () => false)
 
-describe('fsSftp with OpenSSH sftp -b', () => {
+describe.each(['stdio', 'ssh'] as const)('fsSftp with OpenSSH sftp -b (%s)', (via) => {
   let tree: Tree
   let local: string
 
@@ -30,6 +30,7 @@ describe('fsSftp with OpenSSH sftp -b', () => {
   })
 
   afterAll(async () => {
+    await closeSshSftp()
     await tree.assertCanaryIntact()
     await tree.remove()
   })
@@ -58,7 +59,7 @@ describe('fsSftp with OpenSSH sftp -b', () => {
       'cd keep',
       'put small.txt in-keep.txt',
       'ls',
-    ])
+    ], { via })
     expect(r.stderr).not.toMatch(/Couldn't|failure|denied/i)
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('Remote working directory: /\n')
@@ -98,7 +99,7 @@ describe('fsSftp with OpenSSH sftp -b', () => {
       '-ln planted-dir/canary.txt hard.txt',
       'cd ..',
       'pwd',
-    ])
+    ], { via })
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('Remote working directory: /\n')
     for (const name of ['got1', 'got2', 'got3', 'got4', 'got5', 'got6', 'got7']) expect([name, await exists(join(local, name))]).toEqual([name, false])
@@ -122,13 +123,13 @@ describe('fsSftp with OpenSSH sftp -b', () => {
       '-chmod 777 listed.txt',
       '-ln -s listed.txt ro-link',
       '-ln listed.txt ro-hard',
-    ], { readOnly: true })
+    ], { readOnly: true, via })
     expect(r.code).toBe(0)
     expect(await readFile(join(local, 'ro-got.txt'), 'utf8')).toBe('listed\n')
     expect((await readdir(tree.root)).sort()).toEqual(before)
     expect(await readFile(join(tree.root, 'listed.txt'), 'utf8')).toBe('listed\n')
     expect((await stat(join(tree.root, 'listed.txt'))).mode).toBe(mode)
-    const put = await sftpBatch(tree.root, local, ['put small.txt ro-put.txt'], { readOnly: true })
+    const put = await sftpBatch(tree.root, local, ['put small.txt ro-put.txt'], { readOnly: true, via })
     expect(put.code).not.toBe(0)
     expect(put.stderr).toMatch(/Permission denied/)
   })
