@@ -105,3 +105,5 @@ export type {
   PythonSftpScenario,
 } from './python-clients.js'
 export { isListeningOnLoopback } from './listening.js'
+export { makeClientScratch } from './client-scratch.js'
+export type { ClientScratch } from './client-scratch.js'
