@@ -42,3 +42,18 @@ export type {
   SessionEnvironmentInput,
   SessionUser,
 } from './process/index.js'
+export { listen, SshServer, ServerConnection, ListenError } from './listen/index.js'
+export type {
+  CloseOptions,
+  ListenOptions,
+  AuthPolicy,
+  ForwardingPolicy,
+  ForwardDecision,
+  SessionHandler,
+  SessionRequest,
+  LoginContext,
+  Endpoint,
+  RunAs,
+  Awaitable,
+  ServerLogEvent,
+} from './listen/index.js'

@@ -111,7 +111,27 @@ function wire(conn: Ssh2Conn, hooks: ServerProtocolHooks): void {
     sink({ type: type as string, data: type === 'signal' ? { name: data } : data, reply })
     return true
   })
+  // ssh2 1.17 drops data that arrives on a session before its shell/exec/subsystem is accepted
+  // (server.js CHANNEL_DATA: no `_channel` yet). Clients do not wait for the reply: OpenSSH's sftp
+  // sends SSH_FXP_INIT right behind the subsystem request, and `ssh host cmd` sends stdin. Keep it
+  // (within the window the client was given) for the channel the start creates.
+  interceptMessage(client, 'CHANNEL_DATA', (_p, recipient, data) => {
+    const session = conn._chanMgr.get(recipient as number) as (Ssh2Session & { [ours]?: SessionSink; _ending?: boolean }) | undefined
+    if (!session?.[ours] || session._channel !== undefined || session._ending) return false
+    const chunk = data as Buffer
+    const incoming = (session._chanInfo as { incoming?: { window: number } }).incoming
+    if (!incoming) return false
+    if (incoming.window < chunk.length) return true // beyond the window: the client broke the protocol
+    incoming.window -= chunk.length
+    const early = earlyData.get(session) ?? []
+    early.push(Buffer.from(chunk))
+    earlyData.set(session, early)
+    return true
+  })
 }
+
+/** Data a session received before it started, by session (see the CHANNEL_DATA intercept). */
+const earlyData = new WeakMap<object, Buffer[]>()
 
 type SessionSink = (request: RawSessionRequest) => void
 const ours = Symbol('x-session-sink')
@@ -161,8 +181,23 @@ function sessionOf(session: Ssh2Session): RawServerSession {
   return {
     listen(handler, onClose) {
       ;(session as Ssh2Session & { [ours]?: SessionSink })[ours] = handler
+      // ssh2 marks a session `_ending` on the client's EOF as on its CLOSE, and then neither
+      // accepts nor rejects a shell/exec/subsystem: `ssh host cmd </dev/null` sends EOF right after
+      // the exec request, so the reply was never sent and ssh hung. An EOF before the start is
+      // legal (RFC 4254 §5.3): answer anyway, and hand the EOF to the started channel.
+      let closed = false
+      const s = session as Ssh2Session & { _ending?: boolean }
+      const despiteEof = <T>(act: () => T): { value: T; eof: boolean } => {
+        const eof = s._ending === true && !closed
+        if (eof) s._ending = false
+        try {
+          return { value: act(), eof }
+        } finally {
+          if (eof) s._ending = true
+        }
+      }
       const plain = (type: string) => (accept: (() => void) | undefined, reject: (() => void) | undefined, data: unknown) =>
-        handler({ type, data, reply: accept && reject ? (ok) => (ok ? accept() : reject()) : undefined })
+        handler({ type, data, reply: accept && reject ? (ok) => void despiteEof(ok ? accept : reject) : undefined })
       for (const [event, type] of [['pty', 'pty-req'], ['env', 'env'], ['window-change', 'window-change'], ['signal', 'signal'], ['x11', 'x11-req'], ['auth-agent', 'auth-agent-req@openssh.com']] as const) {
         session.on(event, plain(type))
       }
@@ -170,13 +205,27 @@ function sessionOf(session: Ssh2Session): RawServerSession {
         handler({
           type,
           data,
-          reply: reject ? (ok) => { if (!ok) reject() } : undefined,
-          start: () => streamOf(accept()),
+          reply: reject ? (ok) => { if (!ok) despiteEof(reject) } : undefined,
+          start: () => {
+            const { value, eof } = despiteEof(accept)
+            const ch = value as (Duplex & { incoming?: { state: string } }) | undefined
+            const early = earlyData.get(session)
+            earlyData.delete(session)
+            if (ch) for (const chunk of early ?? []) ch.push(chunk)
+            if (ch && eof) {
+              if (ch.incoming) ch.incoming.state = 'eof'
+              ch.push(null)
+            }
+            return streamOf(ch)
+          },
         })
       session.on('shell', starting('shell'))
       session.on('exec', starting('exec'))
       session.on('subsystem', starting('subsystem'))
-      session.on('close', onClose)
+      session.on('close', () => {
+        closed = true
+        onClose()
+      })
     },
   }
 }

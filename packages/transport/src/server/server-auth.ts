@@ -23,8 +23,6 @@ export class ServerAuth {
   readonly #signal: AbortSignal
   readonly #onTooMany: () => void
   readonly #completed = new Map<string, ServerAuthMethod[]>()
-  /** Handler answers to unsigned publickey queries, reused for the signed attempt that follows. */
-  readonly #queried = new Map<string, ServerAuthAnswer>()
   #failures = 0
   /** How many forged publickey signatures arrived (never shown to a handler). */
   forged = 0
@@ -105,19 +103,13 @@ export class ServerAuth {
         } catch {
           return 'failure'
         }
-        const cacheKey = `${request.username}\0${key.fingerprint}`
-        if (!pk.signed) {
-          const a = await s.checkAuthPublicKey(ctx, key)
-          this.#queried.set(cacheKey, a)
-          return a === 'failure' ? 'query-no' : 'query-ok'
-        }
+        if (!pk.signed) return (await s.checkAuthPublicKey(ctx, key, false)) === 'failure' ? 'query-no' : 'query-ok'
         if (!verifyPublicKeySignature(pk)) {
           this.forged++
           return 'failure'
         }
-        const cached = this.#queried.get(cacheKey)
-        this.#queried.delete(cacheKey)
-        return cached ?? s.checkAuthPublicKey(ctx, key)
+        // Asked again for the signed attempt (as paramiko does): the answer that counts is this one.
+        return s.checkAuthPublicKey(ctx, key, true)
       }
       case 'keyboard-interactive': {
         if (!s.checkAuthInteractive || !request.prompt) return 'failure'

@@ -29,7 +29,12 @@ export class ServerDispatch {
   hooks(): Pick<ServerProtocolHooks, 'onSession' | 'onDirectTcpip' | 'onDirectStreamLocal' | 'onGlobalRequest'> {
     return {
       onSession: (accept, reject) => {
-        void this.#decide(() => this.#server.checkChannelRequest?.('session')).then((ok) => (ok ? this.#session(accept()) : reject()))
+        const ch = new ServerChannel('session', undefined, {}, this.#end)
+        void this.#decide(() => this.#server.checkChannelRequest?.('session', ch)).then((ok) => {
+          if (ok) return this.#session(ch, accept())
+          reject()
+          ch.destroy()
+        })
       },
       onDirectTcpip: (info, accept, reject) => {
         const check = (): unknown => this.#server.checkDirectTcpip?.([info.srcIP, info.srcPort], [info.destIP, info.destPort])
@@ -74,8 +79,7 @@ export class ServerDispatch {
     reply?.(false)
   }
 
-  #session(raw: RawServerSession): void {
-    const ch = new ServerChannel('session', undefined, {}, this.#end)
+  #session(ch: ServerChannel, raw: RawServerSession): void {
     let chain = Promise.resolve()
     raw.listen(
       (request) => {

@@ -46,15 +46,18 @@ export interface ServerInterface {
   /** A password; paramiko's `check_auth_password`. */
   checkAuthPassword?(ctx: ServerAuthContext, password: string): Awaitable<ServerAuthAnswer>
   /**
-   * A public key; paramiko's `check_auth_publickey`. Asked for a query without signature (a
-   * 'success' or 'partial' answer is sent as PK_OK) and for a signed attempt whose signature we
-   * verified; never for a forged one.
+   * A public key; paramiko's `check_auth_publickey`. Asked for a query without signature
+   * (`signed` false: a 'success' or 'partial' answer is sent as PK_OK) and again for a signed
+   * attempt whose signature we verified (`signed` true: this answer decides); never for a forged one.
    */
-  checkAuthPublicKey?(ctx: ServerAuthContext, key: PublicKey): Awaitable<ServerAuthAnswer>
+  checkAuthPublicKey?(ctx: ServerAuthContext, key: PublicKey, signed: boolean): Awaitable<ServerAuthAnswer>
   /** keyboard-interactive (RFC 4256); `ask` runs one round and resolves with the answers. paramiko's `check_auth_interactive`. */
   checkAuthInteractive?(ctx: ServerAuthContext, ask: (query: ServerInteractiveQuery) => Promise<string[]>, submethods: string): Awaitable<ServerAuthAnswer>
-  /** Opens a 'session' channel; paramiko's `check_channel_request`. */
-  checkChannelRequest?(kind: 'session'): Awaitable<ServerOpenAnswer>
+  /**
+   * Opens a 'session' channel; paramiko's `check_channel_request`. `channel` is the session as it
+   * will be delivered (its 'close' event tells when it ends, started or not).
+   */
+  checkChannelRequest?(kind: 'session', channel: ServerChannel): Awaitable<ServerOpenAnswer>
   /** A pty-req (RFC 4254 §6.2); paramiko's `check_channel_pty_request`. */
   checkPtyRequest?(channel: ServerChannel, pty: ServerPty): Awaitable<boolean>
   /** An env request (RFC 4254 §6.4); paramiko's `check_channel_env_request`. */

@@ -1,0 +1,18 @@
+// The listen/ folder's public surface, re-exported by hand from the package's index.ts.
+export { listen, SshServer } from './ssh-server.js'
+export type { CloseOptions } from './ssh-server.js'
+export { ServerConnection } from './server-connection.js'
+export { ListenError } from './listen-error.js'
+export type {
+  ListenOptions,
+  AuthPolicy,
+  ForwardingPolicy,
+  ForwardDecision,
+  SessionHandler,
+  SessionRequest,
+  LoginContext,
+  Endpoint,
+  RunAs,
+  Awaitable,
+} from './listen-options.js'
+export type { ServerLogEvent } from './server-log.js'

@@ -1,0 +1,173 @@
+/** What {@link listen} takes: where to listen, who may log in, and what a login may do. */
+import type { PrivateKey, PublicKey, ServerAuthMethod, ServerChannel, ServerTransportOptions } from '@x/transport'
+import type { AuthorizedKeys } from '../authorized-keys/authorized-keys.js'
+import type { KeyRestrictions, PermitUserEnvironment } from '../authorized-keys/restrictions.js'
+import type { SessionUser } from '../process/user.js'
+import type { SftpSubsystemHandler } from '../sftp/sftp-server.js'
+import type { ServerLogEvent } from './server-log.js'
+
+/** A value or a promise of it. */
+export type Awaitable<T> = T | Promise<T>
+
+/** One end of a TCP connection. */
+export interface Endpoint {
+  readonly address: string
+  readonly port: number
+}
+
+/** Who is logged in on one connection, and what they may do: handed to every handler. */
+export interface LoginContext {
+  /** The user name the client authenticated as. */
+  readonly username: string
+  /** The methods that passed, in order (e.g. ['publickey', 'keyboard-interactive']). */
+  readonly methods: readonly ServerAuthMethod[]
+  /** The public key that passed, when publickey was one of them. */
+  readonly key: PublicKey | undefined
+  /** What authorized_keys options (or nothing: {@link KeyRestrictions.none}) allow this login. */
+  readonly restrictions: KeyRestrictions
+  /** The client's end of the connection. */
+  readonly remote: Endpoint
+  /** Our end of the connection. */
+  readonly local: Endpoint
+  /** The client's version line. */
+  readonly clientVersion: string
+  /** Aborted when the connection ends. */
+  readonly signal: AbortSignal
+}
+
+/** What a session handler is told about the session it runs. */
+export interface SessionRequest {
+  /** What started it: a shell, an exec (with `command`) or a subsystem (with `subsystem`). */
+  readonly kind: 'shell' | 'exec' | 'subsystem'
+  /** The command to run: the client's, or the forced one (authorized_keys `command=`). */
+  readonly command: string | undefined
+  /** The client's own command (or subsystem name) when a forced command replaced it: SSH_ORIGINAL_COMMAND. */
+  readonly originalCommand: string | undefined
+  /** The subsystem name of a subsystem request that was not replaced by a forced command. */
+  readonly subsystem: string | undefined
+  /** The login this session belongs to. */
+  readonly login: LoginContext
+}
+
+/**
+ * Runs one session channel (shell, exec or subsystem). The channel is ended when the returned
+ * promise settles, if the handler did not end it (a throw ends it with exit status 1).
+ */
+export type SessionHandler = (channel: ServerChannel, request: SessionRequest) => Awaitable<void>
+
+/** A forwarding decision: a fixed answer or a callback per request. */
+export type ForwardDecision<A extends unknown[]> = boolean | ((login: LoginContext, ...args: A) => Awaitable<boolean>)
+
+/**
+ * Which forwardings are allowed; every kind is refused unless allowed here, and
+ * authorized_keys options (no-port-forwarding, restrict, permitopen=, permitlisten=) are applied
+ * on top, so a callback cannot forget them.
+ */
+export interface ForwardingPolicy {
+  /** direct-tcpip opens (`ssh -L`, `-W`, `-D`): the server connects to `host:port`. */
+  readonly local?: ForwardDecision<[host: string, port: number]> | undefined
+  /** tcpip-forward requests (`ssh -R`): the server listens on `address:port` (0: a free port). */
+  readonly remote?: ForwardDecision<[address: string, port: number]> | undefined
+}
+
+/** Who may log in, and how. */
+export interface AuthPolicy {
+  /** Public keys allowed per user: one file for all, or a lookup (undefined: no key for this user). */
+  readonly authorizedKeys?: AuthorizedKeys | ((username: string) => Awaitable<AuthorizedKeys | undefined>) | undefined
+  /** Checks a password; also offered as keyboard-interactive with one "Password: " prompt. */
+  readonly password?: ((username: string, password: string) => Awaitable<boolean>) | undefined
+  /**
+   * The lists of methods that together log a user in (sshd's AuthenticationMethods), in any
+   * order; e.g. `[['publickey', 'keyboard-interactive']]` needs both. Default: any one method
+   * that is configured.
+   */
+  readonly methods?: readonly (readonly ServerAuthMethod[])[] | undefined
+  /** sshd's PermitUserEnvironment, for authorized_keys `environment=`; default false. */
+  readonly permitUserEnvironment?: PermitUserEnvironment | undefined
+}
+
+/** The account {@link SessionHandler}s of kind `'process'` run as. */
+export type RunAs = 'login' | 'self' | SessionUser
+
+/** Options of {@link listen}. */
+export interface ListenOptions {
+  /** The address to listen on; default '127.0.0.1'. */
+  readonly host?: string | undefined
+  /** The port; default 0 (a free one: read it from `address()`). */
+  readonly port?: number | undefined
+  /** Host keys (one per type); at least one. */
+  readonly hostKeys: readonly PrivateKey[]
+  /** Who may log in. */
+  readonly auth: AuthPolicy
+  /** exec requests: `'process'` runs the command through the user's shell (runSession); absent: refused. */
+  readonly exec?: SessionHandler | 'process' | undefined
+  /** shell requests: `'process'` runs the user's login shell; absent: refused. */
+  readonly shell?: SessionHandler | 'process' | undefined
+  /** The 'sftp' subsystem (e.g. `fsSftp({ root })`); absent: refused. */
+  readonly sftp?: SftpSubsystemHandler | undefined
+  /** Other subsystems by name. */
+  readonly subsystems?: Readonly<Record<string, SessionHandler>> | undefined
+  /** Forwarding; default none. */
+  readonly forwarding?: ForwardingPolicy | undefined
+  /** Whom `'process'` sessions run as: the login's local account (default), this process's user, or a given one. */
+  readonly runAs?: RunAs | undefined
+  /** Names of client env variables accepted (sshd's AcceptEnv patterns); default ['LANG', 'LC_*']. */
+  readonly acceptEnv?: readonly string[] | undefined
+  /** Options of each connection's transport (version, banner, maxAuthTries, loginGraceMs, keepalive, kex). */
+  readonly transport?: ServerTransportOptions | undefined
+  /** Connections still authenticating at once; more are dropped at accept (sshd's MaxStartups); default 10. */
+  readonly maxStartups?: number | undefined
+  /** Connections at once; more are dropped at accept; default 100. */
+  readonly maxConnections?: number | undefined
+  /** Session channels open at once per connection (sshd's MaxSessions); default 10. */
+  readonly maxSessions?: number | undefined
+  /** Channels (sessions and forwardings) open at once per connection; default 100. */
+  readonly maxChannels?: number | undefined
+  /** Receives what happens, without secrets (a JSON-able event per line for `x-sshd --log json`). */
+  readonly log?: ((event: ServerLogEvent) => void) | undefined
+  /** Aborting it destroys the server. */
+  readonly signal?: AbortSignal | undefined
+}
+
+/** The options with defaults applied and checked. @internal */
+export interface ResolvedListenOptions extends ListenOptions {
+  readonly host: string
+  readonly port: number
+  readonly maxStartups: number
+  readonly maxConnections: number
+  readonly maxSessions: number
+  readonly maxChannels: number
+  readonly acceptEnv: readonly string[]
+  readonly runAs: RunAs
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be an integer ≥ 1`)
+  return v
+}
+
+/** Checks `options` and applies the defaults. @internal */
+export function resolveListenOptions(options: ListenOptions): ResolvedListenOptions {
+  if (!options || typeof options !== 'object') throw new TypeError('listen needs an options object')
+  if (!Array.isArray(options.hostKeys) || options.hostKeys.length === 0) throw new TypeError('hostKeys must hold at least one PrivateKey')
+  if (!options.auth || typeof options.auth !== 'object') throw new TypeError('auth must say who may log in')
+  const { authorizedKeys, password, methods } = options.auth
+  if (authorizedKeys === undefined && password === undefined) throw new TypeError('auth needs authorizedKeys or password: nobody could log in')
+  for (const list of methods ?? []) {
+    if (!Array.isArray(list) || list.length === 0) throw new TypeError('auth.methods must be non-empty lists of methods')
+  }
+  const port = options.port ?? 0
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be an integer 0–65535')
+  return {
+    ...options,
+    host: options.host ?? '127.0.0.1',
+    port,
+    maxStartups: positiveInt('maxStartups', options.maxStartups, 10),
+    maxConnections: positiveInt('maxConnections', options.maxConnections, 100),
+    maxSessions: positiveInt('maxSessions', options.maxSessions, 10),
+    maxChannels: positiveInt('maxChannels', options.maxChannels, 100),
+    acceptEnv: options.acceptEnv ?? ['LANG', 'LC_*'],
+    runAs: options.runAs ?? 'login',
+  }
+}

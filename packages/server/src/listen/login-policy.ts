@@ -1,0 +1,126 @@
+/**
+ * Authentication of one connection from an {@link AuthPolicy}: authorized_keys (with from= and
+ * expiry-time= judged against the real peer), passwords (also as keyboard-interactive) and
+ * sshd-style AuthenticationMethods lists, remembering the key's restrictions for the dispatch.
+ */
+import type { PublicKey, ServerAuthAnswer, ServerAuthContext, ServerAuthMethod, ServerInteractiveQuery } from '@x/transport'
+import type { AuthorizedKeys } from '../authorized-keys/authorized-keys.js'
+import { KeyRestrictions } from '../authorized-keys/restrictions.js'
+import type { AuthPolicy, Endpoint } from './listen-options.js'
+import { emitLog, type ServerLogEvent } from './server-log.js'
+
+/** The factors one user passed so far. */
+interface Factors {
+  key: PublicKey | undefined
+  restrictions: KeyRestrictions
+}
+
+/** What a completed login carries into the dispatch. @internal */
+export interface CompletedLogin {
+  readonly username: string
+  readonly methods: readonly ServerAuthMethod[]
+  readonly key: PublicKey | undefined
+  readonly restrictions: KeyRestrictions
+}
+
+const PASSWORD_PROMPT: ServerInteractiveQuery = { prompts: [{ prompt: 'Password: ', echo: false }] }
+
+/** Decides the authentication of one connection. @internal */
+export class LoginPolicy {
+  readonly #policy: AuthPolicy
+  readonly #remote: Endpoint
+  readonly #id: number
+  readonly #log: ((event: ServerLogEvent) => void) | undefined
+  readonly #lists: readonly (readonly ServerAuthMethod[])[]
+  readonly #factors = new Map<string, Factors>()
+  /** Set once a method answered 'success'. */
+  completed: CompletedLogin | undefined
+
+  constructor(policy: AuthPolicy, remote: Endpoint, id: number, log: ((event: ServerLogEvent) => void) | undefined) {
+    this.#policy = policy
+    this.#remote = remote
+    this.#id = id
+    this.#log = log
+    const configured = new Set<ServerAuthMethod>()
+    if (policy.authorizedKeys) configured.add('publickey')
+    if (policy.password) configured.add('password').add('keyboard-interactive')
+    const lists = policy.methods ?? [...configured].map((m) => [m])
+    // A list naming a method that is not configured could never complete.
+    this.#lists = lists.filter((l) => l.every((m) => configured.has(m)))
+  }
+
+  /** The methods to offer next: those that, with the ones passed, still lead to a full list. */
+  allowed(ctx: ServerAuthContext): ServerAuthMethod[] {
+    const done = ctx.completed
+    const next = new Set<ServerAuthMethod>()
+    for (const list of this.#lists) {
+      if (done.every((m) => list.includes(m))) for (const m of list) if (!done.includes(m)) next.add(m)
+    }
+    return [...next]
+  }
+
+  /** The verdict once `method` passed on top of `ctx.completed`. */
+  #verdict(ctx: ServerAuthContext, method: ServerAuthMethod, factors: Factors): ServerAuthAnswer {
+    const done = [...ctx.completed, method]
+    if (this.#lists.some((l) => l.every((m) => done.includes(m)))) {
+      this.completed = { username: ctx.username, methods: done, key: factors.key, restrictions: factors.restrictions }
+      return 'success'
+    }
+    this.#factors.set(ctx.username, factors)
+    return 'partial'
+  }
+
+  #factorsOf(username: string): Factors {
+    return this.#factors.get(username) ?? { key: undefined, restrictions: KeyRestrictions.none }
+  }
+
+  #report(ctx: ServerAuthContext, method: string, result: ServerAuthAnswer, key?: PublicKey): void {
+    emitLog(this.#log, { event: 'auth', id: this.#id, user: ctx.username, method, result, key: key?.fingerprint })
+  }
+
+  async #keysFor(username: string): Promise<AuthorizedKeys | undefined> {
+    const source = this.#policy.authorizedKeys
+    return typeof source === 'function' ? source(username) : source
+  }
+
+  /** checkAuthPublicKey: the key must be listed for the user and allowed from this peer now. */
+  async publicKey(ctx: ServerAuthContext, key: PublicKey, signed: boolean): Promise<ServerAuthAnswer> {
+    if (!this.allowed(ctx).includes('publickey')) return 'failure'
+    const keys = await this.#keysFor(ctx.username)
+    const decision = keys?.check(key, { address: this.#remote.address, permitUserEnvironment: this.#policy.permitUserEnvironment })
+    if (!decision?.accepted) {
+      if (signed || decision === undefined) this.#report(ctx, 'publickey', 'failure', key)
+      return 'failure'
+    }
+    const prior = this.#factorsOf(ctx.username)
+    const restrictions = KeyRestrictions.combine(prior.restrictions, decision.restrictions)
+    if (!restrictions) return 'failure'
+    // A query only learns whether the key would do (PK_OK); the signed attempt decides.
+    if (!signed) return this.#wouldComplete(ctx, 'publickey') ? 'success' : 'partial'
+    const answer = this.#verdict(ctx, 'publickey', { key, restrictions })
+    this.#report(ctx, 'publickey', answer, key)
+    return answer
+  }
+
+  #wouldComplete(ctx: ServerAuthContext, method: ServerAuthMethod): boolean {
+    const done = [...ctx.completed, method]
+    return this.#lists.some((l) => l.every((m) => done.includes(m)))
+  }
+
+  /** checkAuthPassword. */
+  async password(ctx: ServerAuthContext, password: string, method: 'password' | 'keyboard-interactive' = 'password'): Promise<ServerAuthAnswer> {
+    const check = this.#policy.password
+    if (!check || !this.allowed(ctx).includes(method)) return 'failure'
+    const ok = (await check(ctx.username, password)) === true
+    const answer = ok ? this.#verdict(ctx, method, this.#factorsOf(ctx.username)) : 'failure'
+    this.#report(ctx, method, answer)
+    return answer
+  }
+
+  /** checkAuthInteractive: one "Password: " round checked by the password callback (sshd with PAM). */
+  async interactive(ctx: ServerAuthContext, ask: (query: ServerInteractiveQuery) => Promise<string[]>): Promise<ServerAuthAnswer> {
+    if (!this.#policy.password || !this.allowed(ctx).includes('keyboard-interactive')) return 'failure'
+    const [answer] = await ask(PASSWORD_PROMPT)
+    return this.password(ctx, answer ?? '', 'keyboard-interactive')
+  }
+}
