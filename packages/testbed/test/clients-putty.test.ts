@@ -50,6 +50,19 @@ describe('PuTTY plink and psftp against OpenSSH sshd (validates the harness)', (
     expect(winadj.slice(0, -1).filter((q) => q.answer === null)).toEqual([])
   })
 
+  it('plink shell without a pty (-T): 2.7 MB byte-exact and every winadj answered', async () => {
+    const r = await runPlink(target, { input: 'seq 1 400000; echo "END-$((6*7))"; exit 7\n', pty: false })
+    expect(r.code, r.stderr).toBe(7)
+    const expected = Array.from({ length: 400000 }, (_, i) => `${i + 1}\n`).join('')
+    // sshd prints the motd before a shell's output (PrintMotd); ours prints none. The rest is exact.
+    expect(`\n${r.stdout.toString()}`.endsWith(`\n${expected}END-42\n`)).toBe(true)
+    const requests = channelRequestAnswers(r.sshlog)
+    expect(requests[0]).toEqual({ type: 'shell', answer: 'success' })
+    const winadj = requests.filter((q) => q.type === WINADJ)
+    expect(winadj.length).toBeGreaterThanOrEqual(10)
+    expect(winadj.slice(0, -1).filter((q) => q.answer === null)).toEqual([])
+  })
+
   it('plink in simple mode (no forward) sends no winadj at all', async () => {
     const r = await runPlink(target, { input: 'seq 1 200000 >/dev/null; seq 1 100000; exit\n', forceWinadj: false })
     expect(r.code, r.stderr).toBe(0)
