@@ -1,7 +1,8 @@
 // Prepares this machine for the real-server tests (DESIGN.md §4): installs OpenSSH server and
-// client, Dropbear, socat, openssl, sudo, rsync, PostgreSQL, iproute2 (`ip netns`, `tc`) and
-// util-linux (`nsenter`) when one of their binaries is missing, and creates /run/sshd (sshd
-// refuses to start without its privilege-separation directory). The isolated gateway site
+// client, Dropbear (server, dbclient, dropbearconvert), PuTTY's plink/psftp/puttygen, Debian's
+// python3 paramiko and asyncssh, socat, openssl, sudo, rsync, PostgreSQL, iproute2 (`ip netns`,
+// `tc`) and util-linux (`nsenter`) when one of their binaries is missing, and creates /run/sshd
+// (sshd refuses to start without its privilege-separation directory). The isolated gateway site
 // (startSite) also needs root and a kernel with network namespaces and the htb/pfifo qdiscs
 // and the u32 classifier; nothing here can install those.
 //
@@ -19,7 +20,12 @@ import { existsSync, mkdirSync, chmodSync, readdirSync, statSync } from 'node:fs
 const requiredBinaries = () => ({
   'openssh-server': ['/usr/sbin/sshd'],
   'openssh-client': ['/usr/bin/ssh', '/usr/bin/ssh-keygen', '/usr/bin/ssh-agent', '/usr/bin/ssh-add'],
-  'dropbear-bin': ['/usr/sbin/dropbear', '/usr/bin/dropbearkey'],
+  // dbclient and dropbearconvert: the real-client tests of our server (dpkg -L dropbear-bin).
+  'dropbear-bin': ['/usr/sbin/dropbear', '/usr/bin/dropbearkey', '/usr/bin/dbclient', '/usr/bin/dropbearconvert'],
+  'putty-tools': ['/usr/bin/plink', '/usr/bin/psftp', '/usr/bin/puttygen'],
+  // Debian's own paramiko 2.12 and asyncssh 2.10, run with /usr/bin/python3 (not a pyenv shim).
+  'python3-paramiko': ['/usr/lib/python3/dist-packages/paramiko/__init__.py'],
+  'python3-asyncssh': ['/usr/lib/python3/dist-packages/asyncssh/__init__.py'],
   socat: ['/usr/bin/socat'],
   iproute2: ['/sbin/ip', '/sbin/tc'],
   'util-linux': ['/usr/bin/nsenter'],

@@ -83,3 +83,27 @@ export { waitFor } from './wait.js'
 export type { WaitForOptions } from './wait.js'
 export { testUserTempDir } from './test-user-dir.js'
 export { freezeProcesses } from './freeze.js'
+export { clientTargetOf, targetFingerprints, targetKnownHostsLines } from './client-target.js'
+export type { ClientTarget } from './client-target.js'
+export { runClientProcess, ClientRunError } from './client-process.js'
+export type { ClientProcessOptions, ClientProcessResult } from './client-process.js'
+export { runPlink, runPsftp, convertKeyToPpk, PLINK, PSFTP, PUTTYGEN } from './putty.js'
+export type { PlinkOptions, PsftpOptions, PuttyResult } from './putty.js'
+export { parsePuttyLog, channelRequestAnswers } from './putty-log.js'
+export type { PuttyLogPacket, PuttyChannelRequest } from './putty-log.js'
+export { runDbclient, startDbclientForward, DBCLIENT, DROPBEARCONVERT } from './dbclient.js'
+export type { DbclientOptions, DbclientForwardOptions, DbclientForwardHandle } from './dbclient.js'
+export { runPythonClient, SYSTEM_PYTHON } from './python-clients.js'
+export type {
+  PythonClient,
+  PythonClientOptions,
+  PythonClientOutcome,
+  PythonExecScenario,
+  PythonForwardScenario,
+  PythonScenario,
+  PythonScenarioResults,
+  PythonSftpScenario,
+} from './python-clients.js'
+export { isListeningOnLoopback } from './listening.js'
+export { makeClientScratch } from './client-scratch.js'
+export type { ClientScratch } from './client-scratch.js'
