@@ -104,6 +104,11 @@ function wire(conn: Ssh2Conn, hooks: ServerProtocolHooks): void {
       ? (ok: boolean): void => {
           if (replied) return
           replied = true
+          // Once our CLOSE is out the channel is gone for the peer: an answer then names a
+          // channel it no longer has (PuTTY: "CHANNEL_FAILURE for nonexistent channel", fatal).
+          // sshd sends none in this race; nor do we.
+          const state = (session._channel as { outgoing?: { state?: string } } | undefined)?.outgoing?.state
+          if (state === 'closing' || state === 'closed') return
           if (ok) conn._protocol.channelSuccess(id)
           else conn._protocol.channelFailure(id)
         }
