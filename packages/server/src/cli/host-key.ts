@@ -1,10 +1,10 @@
 /** x-sshd's host keys: the files given, or one ed25519 key kept in the state directory. */
-import { generateKeyPairSync } from 'node:crypto'
 import { chmod, mkdir, open } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { loadPrivateKey } from '@x/transport'
 import type { PrivateKey } from '@x/transport'
+import { generateOpenSshEd25519 } from './openssh-key.js'
 
 /** Returns the default state directory: `$XDG_STATE_HOME/x-sshd`, else `~/.local/state/x-sshd`. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -24,13 +24,13 @@ export function hostKeyLine(key: PrivateKey): string {
 
 /**
  * Returns `<stateDir>/host_ed25519`, made first if missing: the directory 0700, the key a fresh
- * ed25519 one written 0600 as PKCS#8 PEM (which loadPrivateKey reads, as does `ssh-keygen -l`).
+ * ed25519 one written 0600 in OpenSSH's format (as `ssh-keygen -t ed25519` writes it).
  * An existing key is reused as is.
  */
 export async function ensureStateHostKey(stateDir: string): Promise<string> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 })
   const path = join(stateDir, 'host_ed25519')
-  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' })
+  const text = generateOpenSshEd25519('x-sshd host key')
   let file
   try {
     // 'wx': never overwrite a key another start made meanwhile.
@@ -40,7 +40,7 @@ export async function ensureStateHostKey(stateDir: string): Promise<string> {
     throw err
   }
   try {
-    await file.writeFile(pem)
+    await file.writeFile(text)
     await chmod(path, 0o600)
   } finally {
     await file.close()
