@@ -4,7 +4,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/pr
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authorizedKeysText, clientKeys, generateKey, runCommand, testUser } from '@x/testbed'
+import { authorizedKeysText, clientKeys, generateKey, runCommand, testUser, waitFor } from '@x/testbed'
 import type { ClientKeys, GeneratedKey } from '@x/testbed'
 import { hashPassword, verifyPassword } from '../src/index.js'
 import { runCli, spawnCli } from './support/cli-process.js'
@@ -105,14 +105,17 @@ describe('x-sshd', () => {
     expect(cli.stderr()).not.toContain(password)
   })
 
-  it('drains and exits 0 on SIGTERM', async () => {
-    await using cli = serve('--authorized-keys', authorizedKeys, '--allow', 'exec', '--drain-ms', '2000')
-    await cli.listening()
+  it('on SIGTERM lets a running session finish, then exits 0', async () => {
+    await using cli = serve('--authorized-keys', authorizedKeys, '--allow', 'exec', '--drain-ms', '8000', '--log', 'json')
+    const port = await cli.listening()
+    const session = runCommand(SSH, [...(await clientOptions(port)), `${user}@127.0.0.1`, 'echo started; sleep 1; echo finished'], { allowFailure: true, timeoutMs: 20_000 })
+    await waitFor(() => cli.stderr().includes('"event":"session"'), { timeoutMs: 10_000, description: 'the session to start' })
     cli.child.kill('SIGTERM')
     let timer: NodeJS.Timeout | undefined
-    const end = await Promise.race([cli.exited, new Promise((resolve) => (timer = setTimeout(() => resolve('still running'), 10_000)))])
+    const end = await Promise.race([cli.exited, new Promise((resolve) => (timer = setTimeout(() => resolve('still running'), 15_000)))])
     clearTimeout(timer)
     expect(end).toEqual({ code: 0, signal: null })
+    expect(await session).toMatchObject({ stdout: 'started\nfinished\n', code: 0 })
   })
 
   it('makes an ed25519 host key in --state-dir once and reuses it on the next start', async () => {
