@@ -7,17 +7,29 @@ export type Allowed = 'exec' | 'shell' | 'sftp' | 'forward'
 /** The checked options of `x-sshd` (serve). */
 export interface CliOptions {
   readonly command: 'serve'
+  /** `--listen`'s host (brackets of an IPv6 address removed). */
   readonly host: string
+  /** `--listen`'s port; 0 takes a free one. */
   readonly port: number
+  /** `--host-key` files in order; empty: the state directory's key. */
   readonly hostKeys: readonly string[]
+  /** `--authorized-keys`. */
   readonly authorizedKeys: string | undefined
+  /** `--password-file`. */
   readonly passwordFile: string | undefined
+  /** `--root`: the directory SFTP serves. */
   readonly root: string | undefined
+  /** `--read-only`: SFTP refuses writes. */
   readonly readOnly: boolean
+  /** `--allow`: what a login may do. */
   readonly allow: ReadonlySet<Allowed>
+  /** `--log`: the log line format on stderr. */
   readonly log: 'text' | 'json'
+  /** `--state-dir`; undefined: `$XDG_STATE_HOME/x-sshd` or `~/.local/state/x-sshd`. */
   readonly stateDir: string | undefined
+  /** `--max-startups`; undefined: listen()'s default. */
   readonly maxStartups: number | undefined
+  /** `--drain-ms`: close()'s timeoutMs on SIGTERM/SIGINT. */
   readonly drainMs: number
 }
 

@@ -19,9 +19,15 @@ export interface CliProcess extends AsyncDisposable {
   listening(timeoutMs?: number): Promise<number>
 }
 
+/** The argv (node first) that runs `x-sshd ...args` from source. */
+export function cliArgv(args: readonly string[]): string[] {
+  return [process.execPath, '--conditions=source', '--import', LOADER, MAIN, ...args]
+}
+
 /** Spawns `x-sshd ...args`; disposing it kills it (SIGKILL) if still running and waits for the exit. */
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', LOADER, MAIN, ...args], {
+  const [file, ...argv] = cliArgv(args)
+  const child = spawn(file!, argv, {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
