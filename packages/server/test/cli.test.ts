@@ -4,7 +4,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/pr
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authorizedKeysText, clientKeys, generateKey, runCommand, testUser, waitFor } from '@x/testbed'
+import { authorizedKeysText, clientKeys, generateKey, runCommand, startEchoServer, testUser, waitFor } from '@x/testbed'
 import type { ClientKeys, GeneratedKey } from '@x/testbed'
 import { hashPassword, verifyPassword } from '../src/index.js'
 import { runCli, spawnCli } from './support/cli-process.js'
@@ -74,11 +74,23 @@ describe('x-sshd', () => {
     await expect(stat(join(root, 'written.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
-  it('runs ssh exec as the login user with --allow exec', async () => {
+  it('runs ssh exec as the login user with --allow exec, and refuses ssh -W without forward', async () => {
     await using cli = serve('--authorized-keys', authorizedKeys, '--allow', 'exec')
     const port = await cli.listening()
     const r = await runCommand(SSH, [...(await clientOptions(port)), `${user}@127.0.0.1`, 'whoami; exit 3'], { allowFailure: true, timeoutMs: 20_000 })
     expect(r).toMatchObject({ stdout: `${user}\n`, code: 3 })
+    await using echo = await startEchoServer()
+    const w = await runCommand(SSH, [...(await clientOptions(port)), '-W', `127.0.0.1:${echo.port}`, `${user}@127.0.0.1`], { allowFailure: true, timeoutMs: 20_000, input: 'ping\n' })
+    expect(w.stdout).toBe('')
+    expect(w.stderr).toMatch(/open failed|administratively prohibited|stdio forwarding failed/)
+  })
+
+  it('relays ssh -W with --allow forward', async () => {
+    await using cli = serve('--authorized-keys', authorizedKeys, '--allow', 'forward')
+    const port = await cli.listening()
+    await using echo = await startEchoServer()
+    const w = await runCommand(SSH, [...(await clientOptions(port)), '-W', `127.0.0.1:${echo.port}`, `${user}@127.0.0.1`], { allowFailure: true, timeoutMs: 20_000, input: 'ping\n' })
+    expect(w.stdout, w.stderr).toBe('ping\n')
   })
 
   it('logs in with a --password-file password through SSH_ASKPASS, logs JSON lines without it, and refuses a wrong one', async () => {
@@ -144,6 +156,9 @@ describe('x-sshd', () => {
     const missing = await runCli(['--listen', '127.0.0.1:0', '--host-key', host.privatePath, '--authorized-keys', join(dir, 'absent'), '--allow', 'exec'])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/^x-sshd: [^\n]*absent[^\n]*\n$/)
+    const noRoot = await runCli(['--listen', '127.0.0.1:0', '--host-key', host.privatePath, '--authorized-keys', authorizedKeys, '--root', join(dir, 'no-such-dir')])
+    expect(noRoot.code).toBe(1)
+    expect(noRoot.stderr).toMatch(/^x-sshd: [^\n]*no-such-dir[^\n]*\n$/)
     const unsafe = await mkdtemp(join(tmpdir(), 'x-sshd-unsafe-'))
     try {
       await writeFile(join(unsafe, 'authorized_keys'), authorizedKeysText(keys), { mode: 0o600 })
