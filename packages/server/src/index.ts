@@ -57,3 +57,6 @@ export type {
   Awaitable,
   ServerLogEvent,
 } from './listen/index.js'
+export { hashPassword, verifyPassword } from './passwords/scrypt-hash.js'
+export type { HashPasswordOptions } from './passwords/scrypt-hash.js'
+export { PasswordFile } from './passwords/password-file.js'
