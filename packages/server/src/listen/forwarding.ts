@@ -4,10 +4,12 @@
  * forwarded-tcpip channels (`ssh -R`). Everything is closed with the connection.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { Channel, ServerChannel, ServerTransport } from '@x/transport'
+import type { Awaitable } from './listen-options.js'
 
 /** Joins two streams both ways; either side's end or error tears both down. @internal */
-export function relay(a: Channel | ServerChannel, b: Socket): void {
+export function relay(a: Channel | ServerChannel, b: Duplex): void {
   a.pipe(b)
   b.pipe(a)
   const stop = (): void => {
@@ -30,11 +32,23 @@ export function bindAddressOf(address: string): string {
 export class Forwardings {
   readonly #listeners = new Map<string, Server>()
   readonly #sockets = new Set<Socket>()
+  readonly #streams = new Set<Duplex>()
   #closed = false
 
-  /** Relays a direct-tcpip channel to `host:port`; the channel is destroyed when the connection fails. */
-  connect(channel: ServerChannel, host: string, port: number): void {
+  /** Relays a direct-tcpip channel to `host:port` (or to what `open` makes); the channel is destroyed when that fails. */
+  connect(channel: ServerChannel, host: string, port: number, open?: () => Awaitable<Duplex>): void {
     if (this.#closed) return void channel.destroy()
+    if (open) {
+      Promise.resolve()
+        .then(open)
+        .then((stream) => {
+          if (this.#closed || channel.destroyed) return void stream.destroy()
+          this.#streams.add(stream)
+          stream.once('close', () => this.#streams.delete(stream))
+          relay(channel, stream)
+        }, () => channel.destroy())
+      return
+    }
     const sock = createConnection({ host, port })
     this.#track(sock)
     const early = (): void => {
@@ -106,5 +120,7 @@ export class Forwardings {
     this.#listeners.clear()
     for (const s of this.#sockets) s.destroy()
     this.#sockets.clear()
+    for (const s of this.#streams) s.destroy()
+    this.#streams.clear()
   }
 }

@@ -1,5 +1,6 @@
 /** What {@link listen} takes: where to listen, who may log in, and what a login may do. */
-import type { Channel, PrivateKey, PublicKey, ServerAuthMethod, ServerChannel, ServerTransportOptions } from '@x/transport'
+import type { Duplex } from 'node:stream'
+import type { Channel, PrivateKey, PublicKey, ServerAuthMethod, ServerChannel, ServerInteractiveQuery, ServerTransportOptions } from '@x/transport'
 import type { AuthorizedKeys } from '../authorized-keys/authorized-keys.js'
 import type { KeyRestrictions, PermitUserEnvironment } from '../authorized-keys/restrictions.js'
 import type { SessionUser } from '../process/user.js'
@@ -70,6 +71,11 @@ export interface ForwardingPolicy {
   readonly local?: ForwardDecision<[host: string, port: number]> | undefined
   /** tcpip-forward requests (`ssh -R`): the server listens on `address:port` (0: a free port). */
   readonly remote?: ForwardDecision<[address: string, port: number]> | undefined
+  /**
+   * Makes the connection of an allowed direct-tcpip open, instead of a TCP connection to
+   * `host:port` (e.g. to reach names only the server knows, or a Unix socket).
+   */
+  readonly connect?: ((login: LoginContext, host: string, port: number) => Awaitable<Duplex>) | undefined
   /** auth-agent-req (`ssh -A`): `'process'` sessions get an SSH_AUTH_SOCK reaching the client's agent. */
   readonly agent?: ForwardDecision<[]> | undefined
 }
@@ -78,8 +84,13 @@ export interface ForwardingPolicy {
 export interface AuthPolicy {
   /** Public keys allowed per user: one file for all, or a lookup (undefined: no key for this user). */
   readonly authorizedKeys?: AuthorizedKeys | ((username: string) => Awaitable<AuthorizedKeys | undefined>) | undefined
-  /** Checks a password; also offered as keyboard-interactive with one "Password: " prompt. */
+  /** Checks a password; also offered as keyboard-interactive with one "Password: " prompt (unless `keyboardInteractive` is given). */
   readonly password?: ((username: string, password: string) => Awaitable<boolean>) | undefined
+  /**
+   * Runs keyboard-interactive rounds of its own (a verification code, say): `ask` shows prompts
+   * and resolves with the answers; resolve true to pass the method.
+   */
+  readonly keyboardInteractive?: ((username: string, ask: (query: ServerInteractiveQuery) => Promise<string[]>) => Awaitable<boolean>) | undefined
   /**
    * The lists of methods that together log a user in (sshd's AuthenticationMethods), in any
    * order; e.g. `[['publickey', 'keyboard-interactive']]` needs both. Default: any one method
@@ -97,6 +108,8 @@ export type RunAs = 'login' | 'self' | SessionUser
 export interface ListenOptions {
   /** The address to listen on; default '127.0.0.1'. */
   readonly host?: string | undefined
+  /** A Unix socket path to listen on instead of host and port. */
+  readonly path?: string | undefined
   /** The port; default 0 (a free one: read it from `address()`). */
   readonly port?: number | undefined
   /** Host keys (one per type); at least one. */
@@ -156,12 +169,12 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
   if (!options || typeof options !== 'object') throw new TypeError('listen needs an options object')
   if (!Array.isArray(options.hostKeys) || options.hostKeys.length === 0) throw new TypeError('hostKeys must hold at least one PrivateKey')
   if (!options.auth || typeof options.auth !== 'object') throw new TypeError('auth must say who may log in')
-  const { authorizedKeys, password, methods } = options.auth
-  if (authorizedKeys === undefined && password === undefined) throw new TypeError('auth needs authorizedKeys or password: nobody could log in')
+  const { authorizedKeys, password, keyboardInteractive, methods } = options.auth
+  if (authorizedKeys === undefined && password === undefined && keyboardInteractive === undefined) throw new TypeError('auth needs authorizedKeys, password or keyboardInteractive: nobody could log in')
   for (const list of methods ?? []) {
     if (!Array.isArray(list) || list.length === 0) throw new TypeError('auth.methods must be non-empty lists of methods')
     for (const m of list) {
-      const configured = m === 'publickey' ? authorizedKeys !== undefined : (m === 'password' || m === 'keyboard-interactive') && password !== undefined
+      const configured = m === 'publickey' ? authorizedKeys !== undefined : m === 'password' ? password !== undefined : m === 'keyboard-interactive' && (password !== undefined || keyboardInteractive !== undefined)
       if (!configured) throw new TypeError(`auth.methods names ${JSON.stringify(m)}, which auth does not configure (publickey needs authorizedKeys; password and keyboard-interactive need password)`)
     }
   }

@@ -44,6 +44,7 @@ export class LoginPolicy {
     const configured = new Set<ServerAuthMethod>()
     if (policy.authorizedKeys) configured.add('publickey')
     if (policy.password) configured.add('password').add('keyboard-interactive')
+    if (policy.keyboardInteractive) configured.add('keyboard-interactive')
     const lists = policy.methods ?? [...configured].map((m) => [m])
     // A list naming a method that is not configured could never complete.
     this.#lists = lists.filter((l) => l.every((m) => configured.has(m)))
@@ -119,7 +120,15 @@ export class LoginPolicy {
 
   /** checkAuthInteractive: one "Password: " round checked by the password callback (sshd with PAM). */
   async interactive(ctx: ServerAuthContext, ask: (query: ServerInteractiveQuery) => Promise<string[]>): Promise<ServerAuthAnswer> {
-    if (!this.#policy.password || !this.allowed(ctx).includes('keyboard-interactive')) return 'failure'
+    if (!this.allowed(ctx).includes('keyboard-interactive')) return 'failure'
+    const custom = this.#policy.keyboardInteractive
+    if (custom) {
+      const ok = (await custom(ctx.username, ask)) === true
+      const answer = ok ? this.#verdict(ctx, 'keyboard-interactive', this.#factorsOf(ctx.username)) : 'failure'
+      this.#report(ctx, 'keyboard-interactive', answer)
+      return answer
+    }
+    if (!this.#policy.password) return 'failure'
     const [answer] = await ask(PASSWORD_PROMPT)
     return this.password(ctx, answer ?? '', 'keyboard-interactive')
   }

@@ -113,10 +113,8 @@ export class ServerConnection {
     return {
       getAllowedAuths: (ctx) => a.allowed(ctx),
       checkAuthPublicKey: (ctx, key, signed) => a.publicKey(ctx, key, signed),
-      ...(o.auth.password ? {
-        checkAuthPassword: (ctx, password) => a.password(ctx, password),
-        checkAuthInteractive: (ctx, ask) => a.interactive(ctx, ask),
-      } : {}),
+      ...(o.auth.password ? { checkAuthPassword: (ctx, password) => a.password(ctx, password) } : {}),
+      ...(o.auth.password || o.auth.keyboardInteractive ? { checkAuthInteractive: (ctx, ask) => a.interactive(ctx, ask) } : {}),
       checkChannelRequest: (_kind, channel) => {
         if (!this.#login) return false
         if (this.#sessions >= o.maxSessions || this.#channels >= o.maxChannels) return this.#refuse('session', 'too many channels')
@@ -181,7 +179,9 @@ export class ServerConnection {
         void runSessionChannel(channel, login, this.#options, this.id, this.transport)
       } else if (channel.kind === 'direct-tcpip' && channel.destination) {
         this.#count(channel, false)
-        this.#forwardings.connect(channel, channel.destination[0], channel.destination[1])
+        const [host, port] = channel.destination
+        const connect = this.#options.forwarding?.connect
+        this.#forwardings.connect(channel, host, port, connect ? () => connect(login, host, port) : undefined)
       } else {
         channel.destroy()
       }

@@ -35,6 +35,7 @@ export class SshServer {
   address(): Endpoint {
     const a = this.#net.address()
     if (a && typeof a === 'object') return { address: a.address, port: a.port }
+    if (typeof a === 'string') return { address: a, port: 0 }
     return { address: this.#options.host, port: this.#options.port }
   }
 
@@ -130,8 +131,9 @@ export async function listen(options: ListenOptions): Promise<SshServer> {
   o.signal?.throwIfAborted()
   const net = createServer({ pauseOnConnect: false })
   await new Promise<void>((resolve, reject) => {
-    net.once('error', (err) => reject(new ListenError(`cannot listen on ${o.host}:${o.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { host: o.host, port: o.port }, { cause: err })))
-    net.listen({ host: o.host, port: o.port }, () => resolve())
+    net.once('error', (err) => reject(new ListenError(`cannot listen on ${o.path ?? `${o.host}:${o.port}`}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { host: o.host, port: o.port }, { cause: err })))
+    if (o.path !== undefined) net.listen({ path: o.path }, () => resolve())
+    else net.listen({ host: o.host, port: o.port }, () => resolve())
   })
   net.removeAllListeners('error')
   net.on('error', () => undefined)
