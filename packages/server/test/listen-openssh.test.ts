@@ -1,7 +1,8 @@
 // listen() against the real OpenSSH client: sessions from real processes, SFTP, forwarding and the
 // server's own limits, each as ssh shows it.
 import { createHash, randomBytes } from 'node:crypto'
-import { readFile, writeFile, mkdir, chown } from 'node:fs/promises'
+import { readFile, writeFile, mkdir, mkdtemp, chown, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -174,3 +175,91 @@ describe('listen() forwarding with OpenSSH ssh -A, -L and -D', () => {
     }
   })
 })
+
+describe('listen() with scp (SFTP mode and -O) and rsync -e ssh', () => {
+  let f: ListenFixture
+  let root: string
+  let home: string
+  beforeAll(async () => {
+    const u = await testUser()
+    home = u.home
+    root = await mkdtempRoot(u.uid, u.gid)
+    f = await startListenFixture({ sftp: fsSftp({ root }) })
+  })
+  afterAll(async () => {
+    await f?.close()
+    await rm(root, { recursive: true, force: true })
+  })
+  const scpArgs = () => [...f.ssh.slice(0, -2), '-P', String(f.port)]
+
+  it('copies both ways with scp over SFTP, ~ and relative paths under the root', async () => {
+    const src = join(f.dir, 'scp.bin')
+    await writeFile(src, randomBytes(700_000))
+    const up = await runCommand('/usr/bin/scp', [...scpArgs(), src, `${f.user}@127.0.0.1:~/scp-up.bin`], { allowFailure: true, timeoutMs: 20_000 })
+    expect(up.code, up.stderr).toBe(0)
+    expect(await sha(join(root, 'scp-up.bin'))).toBe(await sha(src))
+    const down = join(f.dir, 'scp-down.bin')
+    const r = await runCommand('/usr/bin/scp', [...scpArgs(), `${f.user}@127.0.0.1:scp-up.bin`, down], { allowFailure: true, timeoutMs: 20_000 })
+    expect(r.code, r.stderr).toBe(0)
+    expect(await sha(down)).toBe(await sha(src))
+  })
+
+  it('copies both ways with scp -O (scp -t / -f run as commands in the user home)', async () => {
+    const src = join(f.dir, 'legacy.bin')
+    await writeFile(src, randomBytes(500_000))
+    const name = `legacy-${process.pid}.bin`
+    const up = await runCommand('/usr/bin/scp', ['-O', ...scpArgs(), src, `${f.user}@127.0.0.1:${name}`], { allowFailure: true, timeoutMs: 20_000 })
+    expect(up.code, up.stderr).toBe(0)
+    try {
+      expect(await sha(join(home, name))).toBe(await sha(src))
+      const down = join(f.dir, 'legacy-down.bin')
+      const r = await runCommand('/usr/bin/scp', ['-O', ...scpArgs(), `${f.user}@127.0.0.1:${name}`, down], { allowFailure: true, timeoutMs: 20_000 })
+      expect(r.code, r.stderr).toBe(0)
+      expect(await sha(down)).toBe(await sha(src))
+    } finally {
+      await rm(join(home, name), { force: true })
+    }
+  })
+
+  it('syncs a tree both ways with rsync -e ssh, byte-exact', async () => {
+    const tree = join(f.dir, 'tree')
+    await mkdir(join(tree, 'sub'), { recursive: true })
+    await writeFile(join(tree, 'a.bin'), randomBytes(200_000))
+    await writeFile(join(tree, 'sub', 'b.txt'), 'bee\n')
+    const remote = `rsync-${process.pid}`
+    const e = ['/usr/bin/ssh', ...f.ssh].join(' ')
+    try {
+      const up = await runCommand('/usr/bin/rsync', ['-a', '-e', e, `${tree}/`, `${f.user}@127.0.0.1:${remote}/`], { allowFailure: true, timeoutMs: 30_000 })
+      expect(up.code, up.stderr).toBe(0)
+      expect(await sha(join(home, remote, 'a.bin'))).toBe(await sha(join(tree, 'a.bin')))
+      const back = join(f.dir, 'back')
+      const down = await runCommand('/usr/bin/rsync', ['-a', '-e', e, `${f.user}@127.0.0.1:${remote}/`, `${back}/`], { allowFailure: true, timeoutMs: 30_000 })
+      expect(down.code, down.stderr).toBe(0)
+      expect(await readFile(join(back, 'sub', 'b.txt'), 'utf8')).toBe('bee\n')
+      expect(await sha(join(back, 'a.bin'))).toBe(await sha(join(tree, 'a.bin')))
+    } finally {
+      await rm(join(home, remote), { recursive: true, force: true })
+    }
+  })
+
+  it('ends an sftp session fed garbage or a 4 GiB length, and goes on serving', async () => {
+    const garbage = await runCommand('/usr/bin/ssh', [...f.ssh, '-s', `${f.user}@127.0.0.1`, 'sftp'], { allowFailure: true, timeoutMs: 20_000, input: Buffer.from('this is not sftp at all\n'.repeat(100)) })
+    expect(garbage.code).not.toBeNull()
+    const huge = Buffer.alloc(64)
+    huge.writeUInt32BE(0xffffffff, 0)
+    const big = await runCommand('/usr/bin/ssh', [...f.ssh, '-s', `${f.user}@127.0.0.1`, 'sftp'], { allowFailure: true, timeoutMs: 20_000, input: huge })
+    expect(big.code).not.toBeNull()
+    expect(big.stdout).toBe('')
+    expect(f.log.filter((e) => e.event === 'session' && e.kind === 'subsystem').length).toBeGreaterThanOrEqual(2)
+    const batch = join(f.dir, 'after')
+    await writeFile(batch, 'ls\n')
+    const ok = await runCommand('/usr/bin/sftp', [...scpArgs(), '-b', batch, `${f.user}@127.0.0.1`], { allowFailure: true, timeoutMs: 20_000 })
+    expect(ok.code, ok.stderr).toBe(0)
+  })
+})
+
+async function mkdtempRoot(uid: number, gid: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'x-listen-root-'))
+  await chown(dir, uid, gid)
+  return dir
+}

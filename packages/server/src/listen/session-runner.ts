@@ -52,6 +52,8 @@ export async function runSessionChannel(channel: ServerChannel, login: LoginCont
   try {
     if (handler === undefined) return finish(channel, 1)
     if (handler === 'sftp') {
+      // sftp-server exits 0 under sshd; scp (SFTP mode) fails without an exit status.
+      channel.setExitStatus(0)
       await options.sftp!(channel)
       return finish(channel, 0)
     }
@@ -71,11 +73,13 @@ export async function runSessionChannel(channel: ServerChannel, login: LoginCont
       emitLog(options.log, { event: 'session-end', id, exitCode: result.exitCode, exitSignal: result.exitSignal })
       return
     }
+    channel.setExitStatus(0) // also when the handler ends the channel itself
     await handler(channel, request)
     finish(channel, 0)
   } catch (err) {
     emitLog(options.log, { event: 'handler-error', id, what: request.kind, message: err instanceof Error ? err.message : String(err) })
     if (!channel.writableEnded && !channel.destroyed) {
+      channel.setExitStatus(1)
       channel.stderr.write('x-ssh: the session could not be started\r\n', () => finish(channel, 1))
     }
   }

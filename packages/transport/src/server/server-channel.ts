@@ -133,6 +133,15 @@ export class ServerChannel extends Channel {
     this.end()
   }
 
+  /**
+   * Records the exit status to send when the channel ends, without ending it: for code that ends
+   * the stream itself (an SFTP server), so the client still learns how the session ended.
+   */
+  setExitStatus(code: number): void {
+    if (!Number.isInteger(code) || code < 0 || code > 0xffffffff) throw new RangeError('exit code must be an integer ≥ 0')
+    this.#exit = { code }
+  }
+
   /** Ends the channel with an exit signal (RFC 4254 §6.10), `name` without "SIG", e.g. 'TERM'. */
   exitSignal(name: string, coreDumped = false, message = ''): void {
     if (typeof name !== 'string' || name === '') throw new TypeError('signal name must be a non-empty string')
