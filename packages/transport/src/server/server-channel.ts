@@ -56,6 +56,7 @@ export class ServerChannel extends Channel {
   #isShell = false
   #stream: RawServerStream | undefined
   #exit: { code: number } | { name: string; coreDumped: boolean; message: string } | undefined
+  #fallbackExit: { code: number } | undefined
   readonly #address: ChannelAddressInfo
 
   /** Creates the channel; the server role does. @internal */
@@ -134,12 +135,13 @@ export class ServerChannel extends Channel {
   }
 
   /**
-   * Records the exit status to send when the channel ends, without ending it: for code that ends
-   * the stream itself (an SFTP server), so the client still learns how the session ended.
+   * Records the exit status to send when the channel ends without {@link exit} or
+   * {@link exitSignal}, without ending it: for code that ends the stream itself (an SFTP server),
+   * so the client still learns how the session ended. `exit()` and `exitSignal()` take precedence.
    */
   setExitStatus(code: number): void {
     if (!Number.isInteger(code) || code < 0 || code > 0xffffffff) throw new RangeError('exit code must be an integer ≥ 0')
-    this.#exit = { code }
+    this.#fallbackExit = { code }
   }
 
   /** Ends the channel with an exit signal (RFC 4254 §6.10), `name` without "SIG", e.g. 'TERM'. */
@@ -180,9 +182,10 @@ export class ServerChannel extends Channel {
 
   override _final(callback: (error?: Error | null) => void): void {
     const stream = this.#stream
-    const exit = this.#exit
+    const exit = this.#exit ?? this.#fallbackExit
     if (stream && exit && !this.innerClosed) {
       this.#exit = undefined
+      this.#fallbackExit = undefined
       if ('code' in exit) stream.sendExitStatus(exit.code)
       else stream.sendExitSignal(exit.name, exit.coreDumped, exit.message)
     }
