@@ -1,9 +1,10 @@
 /**
- * What an embedded lab host can reach: `direct-tcpip` channels (ssh -L, ProxyJump, openSocket) go
- * to the names in its route table, and `tcpip-forward` (ssh -R) listens on its loopback.
+ * What an embedded lab host can reach, as @x/server's {@link ForwardingPolicy}: `direct-tcpip`
+ * channels (ssh -L, ProxyJump, openSocket) go to the names in its route table (and, if allowed, to
+ * its loopback), and `tcpip-forward` (ssh -R) listens on its loopback.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net'
-import type { Connection as ServerClient } from 'ssh2'
+import { createConnection } from 'node:net'
+import type { ForwardingPolicy } from '@x/server'
 
 /** Where a name in a route table leads: a TCP address, or a Unix socket no one else is told about. */
 export type Endpoint = { readonly host: string; readonly port: number } | { readonly path: string }
@@ -22,64 +23,25 @@ export interface TunnelRecord {
   readonly to: string
 }
 
-/** Dials `host:port` as `network` allows; undefined when that name is not reachable from here. */
-export function dial(network: HostNetwork, host: string, port: number): Socket | undefined {
-  const endpoint = network.routes.get(`${host}:${port}`)
-  if (endpoint) return 'path' in endpoint ? connect(endpoint.path) : connect(endpoint.port, endpoint.host)
-  if (network.loopback && (host === '127.0.0.1' || host === 'localhost')) return connect(port, '127.0.0.1')
+/** Returns where `host:port` leads from this host, or undefined when that name is not reachable. */
+export function endpointOf(network: HostNetwork, host: string, port: number): Endpoint | undefined {
+  const route = network.routes.get(`${host}:${port}`)
+  if (route) return route
+  if (network.loopback && (host === '127.0.0.1' || host === 'localhost')) return { host: '127.0.0.1', port }
   return undefined
 }
 
-/** Serves a client's direct-tcpip channels, recording each one opened in `log`. */
-export function serveDirectTcpip(client: ServerClient, network: HostNetwork, user: string, log: TunnelRecord[]): void {
-  client.on('tcpip', (accept, reject, info) => {
-    const target = dial(network, info.destIP, info.destPort)
-    if (!target) return reject()
-    target.once('error', () => reject())
-    target.once('connect', () => {
-      log.push({ user, to: `${info.destIP}:${info.destPort}` })
-      const channel = accept()
-      channel.on('error', () => target.destroy())
-      target.on('error', () => channel.destroy())
-      channel.on('close', () => target.destroy())
-      target.on('close', () => channel.destroy())
-      channel.pipe(target).pipe(channel)
-    })
-  })
-}
-
-/** Serves a client's tcpip-forward requests: listens on loopback and opens forwarded-tcpip channels back. */
-export function serveRemoteForwards(client: ServerClient): void {
-  const listeners = new Map<string, Server>()
-  client.on('request', (accept, reject, name, info) => {
-    const key = `${info.bindAddr}:${info.bindPort}`
-    if (name === 'cancel-tcpip-forward') {
-      const server = listeners.get(key)
-      if (!server) return reject?.()
-      listeners.delete(key)
-      server.close()
-      return accept?.()
-    }
-    if (name !== 'tcpip-forward' || !['127.0.0.1', 'localhost', ''].includes(info.bindAddr)) return reject?.()
-    const server = createServer((socket) => {
-      socket.on('error', () => {})
-      client.forwardOut(info.bindAddr, port(), socket.remoteAddress ?? '127.0.0.1', socket.remotePort ?? 0, (err, channel) => {
-        if (err) return socket.destroy()
-        channel.on('error', () => socket.destroy())
-        socket.on('close', () => channel.destroy())
-        channel.on('close', () => socket.destroy())
-        socket.pipe(channel).pipe(socket)
-      })
-    })
-    const port = (): number => (server.address() as { port: number }).port
-    server.on('error', () => reject?.())
-    server.listen(info.bindPort, '127.0.0.1', () => {
-      listeners.set(`${info.bindAddr}:${port()}`, server)
-      accept?.(port())
-    })
-  })
-  client.on('close', () => {
-    for (const server of listeners.values()) server.close()
-    listeners.clear()
-  })
+/** Builds the forwarding policy of `network`, recording each direct-tcpip connection made in `log`. */
+export function forwardingPolicyOf(network: HostNetwork, log: TunnelRecord[]): ForwardingPolicy {
+  return {
+    local: (_login, host, port) => endpointOf(network, host, port) !== undefined,
+    connect: (login, host, port) => {
+      const endpoint = endpointOf(network, host, port)
+      if (!endpoint) throw new Error(`no route to ${host}:${port}`)
+      const socket = 'path' in endpoint ? createConnection(endpoint.path) : createConnection(endpoint.port, endpoint.host)
+      socket.once('connect', () => log.push({ user: login.username, to: `${host}:${port}` }))
+      return socket
+    },
+    remote: (_login, address) => ['127.0.0.1', 'localhost', ''].includes(address),
+  }
 }

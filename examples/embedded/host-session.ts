@@ -1,55 +1,36 @@
 /**
- * Session channels of an embedded lab host: `exec` runs the command with `/bin/sh -c` in the
- * host's home directory (as the user running the lab: this is the lab's own machine), `env`
- * requests set variables, `sftp` starts the SFTP subsystem. No pty and no shell: refused, as a
- * server that does not offer them would.
+ * Exec requests of an embedded lab host: the command runs with `/bin/sh -c` in the host's home
+ * directory, as the user running the lab (this is the lab's own machine) under the lab user's
+ * name, with sshd's environment and `LAB_HOST` set. Shells and ptys are not offered.
  */
-import { spawn } from 'node:child_process'
-import type { Session } from 'ssh2'
-import { serveSftp } from './sftp-server.js'
+import { userInfo } from 'node:os'
+import { runSession, type SessionHandler, type SessionUser } from '@x/server'
 
-/** What a session needs to know about its host and its client. */
+/** What a session needs to know about its host. */
 export interface SessionContext {
   readonly hostName: string
   readonly home: string
   readonly user: string
-  /** sshd's SSH_CONNECTION ("client-address client-port server-address server-port"); none on a Unix socket. */
-  readonly sshConnection: string | undefined
 }
 
-/** Serves the requests of one session channel. */
-export function serveSession(session: Session, context: SessionContext): void {
-  const env: Record<string, string> = {}
-  session.on('env', (accept, _reject, info) => {
-    env[info.key] = info.val
-    accept?.()
-  })
-  session.on('pty', (_accept, reject) => reject?.())
-  session.on('shell', (_accept, reject) => reject())
-  session.on('sftp', (accept) => serveSftp(accept(), context.home))
-  session.on('exec', (accept, _reject, info) => {
-    const channel = accept()
-    const child = spawn('/bin/sh', ['-c', info.command], {
-      cwd: context.home,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...env,
-        HOME: context.home,
-        LOGNAME: context.user,
-        ...(context.sshConnection ? { SSH_CONNECTION: context.sshConnection } : {}),
-        LAB_HOST: context.hostName,
-      },
+/** Returns the account sessions of `context` run as: this process's uid and gid, the lab's name and home. */
+export function labAccount(context: SessionContext): SessionUser {
+  const me = userInfo()
+  return { name: context.user, uid: me.uid, gid: me.gid, home: context.home, shell: '/bin/sh' }
+}
+
+/** Returns the exec handler of a lab host. */
+export function execHandler(context: SessionContext): SessionHandler {
+  const user = labAccount(context)
+  return async (channel, request) => {
+    const { login } = request
+    const tcp = login.remote.address !== '' && login.remote.port !== 0 // a Unix socket has no ends to tell
+    await runSession(channel, {
+      user,
+      command: request.command,
+      env: { LAB_HOST: context.hostName },
+      endpoints: tcp ? { remoteAddress: login.remote.address, remotePort: login.remote.port, localAddress: login.local.address, localPort: login.local.port } : undefined,
+      signal: login.signal,
     })
-    channel.pipe(child.stdin).on('error', () => {})
-    child.stdout.pipe(channel, { end: false })
-    child.stderr.pipe(channel.stderr, { end: false })
-    channel.on('close', () => child.exitCode === null && child.kill('SIGTERM'))
-    child.on('error', () => channel.destroy())
-    child.on('close', (code, signal) => {
-      if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '')
-      else channel.exit(code ?? 0)
-      channel.end()
-    })
-  })
+  }
 }
