@@ -54,6 +54,21 @@ const expectations: Record<string, RegExp[]> = {
     /^4\. authInteractive: authenticated$/m,
     /^5\. openSession \+ exec: hello demo from \S+ \(exit code 0\)$/m,
   ],
+  'sftp-server.ts': [
+    /^SFTP server on 127\.0\.0\.1:\d+, root \S+$/m,
+    /^put report\.txt → the server's directory now holds: report\.txt$/m,
+    /^realpath\('\.\.'\) is \/: the root is the top$/m,
+    /^stat \/\.\.\/\.\.\/etc\/passwd: ERR_SSH_SFTP /m,
+    /^sessions: exec refused \(not configured\): SSHError ERR_SSH: /m,
+  ],
+  'git-style-service.ts': [
+    /^alice: list → site\.git, tools\.git$/m,
+    /^alice: clone site\.git → exit 0: alice may clone site\.git$/m,
+    /^bob: list → tools\.git$/m,
+    /^bob: clone site\.git → exit 128: bob: no access to "clone site\.git"$/m,
+    /^alice: a tunnel through the service → refused \(ERR_SSH_CHANNEL_OPEN\)$/m,
+    /^bob: a tunnel through the service → refused \(ERR_SSH_CHANNEL_OPEN\)$/m,
+  ],
   'known-hosts-policies.ts': [
     /^1\. 'strict', host not in known_hosts: HostKeyError reason 'unknown' for 127\.0\.0\.1:\d+$/m,
     /^2\. 'accept-new', host not in known_hosts: connected \(host key (SHA256:\S+)\)$/m,
