@@ -1,10 +1,11 @@
 /**
  * One ProxyJump hop as OpenSSH reads it (misc.c `parse_user_host_port()`, `parse_ssh_uri()`,
- * `hpdelim2()`, `urldecode()`, `valid_domain()`), the one copy in the library:
+ * `hpdelim2()` (from @x/transport), `urldecode()`, `valid_domain()`), the one copy in the library:
  * {@link parseProxyJump} here (with its stricter checks around it) and @x/connection's
  * ssh_config ProxyJump (readconf.c `parse_jump()`).
  * @internal
  */
+import { cleanHostname, splitHostPort } from '@x/transport'
 
 /**
  * A parsed hop; `port` is -1 when the spec names none.
@@ -49,28 +50,7 @@ export function parseJumpHop(s: string, rules: JumpHopRules): ParsedJumpHop | un
     port = rules.port(hp.rest)
     if (port <= 0) return undefined
   }
-  return { user, host: cleanHost(hp.host), port }
-}
-
-/** misc.c `hpdelim2()`: splits host from what follows `:` or `/`, honouring `[v6]`. */
-function splitHostPort(s: string): { host: string; rest: string | undefined; delim: string } | undefined {
-  let end: number
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']')
-    if (close < 0) return undefined
-    end = close + 1
-  } else {
-    const m = /[:/]/.exec(s)
-    end = m === null ? s.length : m.index
-  }
-  const delim = s.charAt(end)
-  if (delim === '') return { host: s, rest: undefined, delim }
-  if (delim !== ':' && delim !== '/') return undefined
-  return { host: s.slice(0, end), rest: s.slice(end + 1), delim }
-}
-
-function cleanHost(h: string): string {
-  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h
+  return { user, host: cleanHostname(hp.host), port }
 }
 
 function parseSshUri(uri: string, rules: JumpHopRules): ParsedJumpHop | undefined {
@@ -89,7 +69,7 @@ function parseSshUri(uri: string, rules: JumpHopRules): ParsedJumpHop | undefine
   }
   const hp = splitHostPort(rest)
   if (hp === undefined || hp.host === '') return undefined
-  const host = cleanHost(hp.host)
+  const host = cleanHostname(hp.host)
   const bracketed = rules.bracketedUriHost === true && hp.host.startsWith('[') && host !== ''
   if (!bracketed && !validDomain(host)) return undefined
   let port = -1

@@ -86,6 +86,7 @@ export type {
 export { ChannelSocket } from './channel-socket.js'
 export type { ChannelSocketInfo, SocketReadyState } from './channel-socket.js'
 export { asciiLower, matchPattern, matchPatternList, matchHostname } from './match-pattern.js'
+export { splitHostPort, cleanHostname } from './host-port.js'
 export { onAbort, raceSignal } from './internal/abort.js'
 export { ServerTransport } from './server/server-transport.js'
 export type { ServerTransportEvents } from './server/server-transport.js'

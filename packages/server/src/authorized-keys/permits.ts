@@ -4,7 +4,7 @@
  * Matching follows channels.c: permitopen compares the host literally (`*` is any host, no
  * DNS lookups); permitlisten matches the lower-cased requested host against a wildcard pattern.
  */
-import { asciiLower, matchPattern } from '@x/transport'
+import { asciiLower, cleanHostname, matchPattern, splitHostPort } from '@x/transport'
 
 /** One permitopen/permitlisten entry. */
 export interface Permit {
@@ -24,32 +24,10 @@ export function parsePermit(value: string, listen: boolean): Permit | string {
   if (split === undefined || split.host.length >= NI_MAXHOST) return 'invalid permission hostname'
   const { host, rest } = split
   if (rest === undefined) return 'invalid permission port'
-  if (rest === '*') return Object.freeze({ host: cleanHost(host), port: '*' })
+  if (rest === '*') return Object.freeze({ host: cleanHostname(host), port: '*' })
   const port = toPort(rest)
   if (port === undefined) return 'invalid permission port'
-  return Object.freeze({ host: cleanHost(host), port })
-}
-
-/** misc.c hpdelim2(): the host up to the first ':' or '/', or a whole `[…]`. */
-function splitHostPort(s: string): { host: string; rest: string | undefined } | undefined {
-  let end: number
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']')
-    if (close < 0) return undefined
-    end = close + 1
-  } else {
-    const m = /[:/]/.exec(s)
-    end = m === null ? s.length : m.index
-  }
-  if (end === s.length) return { host: s, rest: undefined }
-  const delim = s.charAt(end)
-  if (delim !== ':' && delim !== '/') return undefined
-  return { host: s.slice(0, end), rest: s.slice(end + 1) }
-}
-
-/** misc.c cleanhostname(): strips the brackets of `[v6addr]`. */
-function cleanHost(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+  return Object.freeze({ host: cleanHostname(host), port })
 }
 
 /** misc.c a2port(): 1-65535 in decimal (strtonum: an optional sign, digits). */
