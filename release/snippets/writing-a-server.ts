@@ -1,7 +1,7 @@
 // Code shown in docs/writing-a-server.md; release/server-snippets.test.ts runs each one against
 // real OpenSSH clients and our own Connection.
 import { createServer, type Server } from 'node:net'
-import { loadPrivateKey, ServerTransport, type PrivateKey } from '@x/transport'
+import { loadPrivateKey, Transport, type PrivateKey } from '@x/transport'
 import { AuthorizedKeys, fsSftp, listen, type SshServer } from '@x/server'
 
 /** The ten-line server: keys from files, commands and shells as real processes, SFTP under a directory. */
@@ -53,7 +53,7 @@ export async function repoService(hostKey: PrivateKey, keyLines: { alice: string
 export function byHand(hostKey: PrivateKey, allowedFingerprint: string): Server {
   // #region transport
   const server = createServer(async (socket) => {
-    await using t = new ServerTransport(socket, { loginGraceMs: 30_000 })
+    await using t = new Transport<'server'>(socket, { server: { loginGraceMs: 30_000 } })
     t.addServerKey(hostKey)
     await t.startServer({
       // Only verified signatures reach this method; a missing method refuses.

@@ -121,3 +121,20 @@ export type {
   SftpPutOptions,
   SftpClientOptions,
 } from '@x/transport'
+// Transport's server role, named by its signatures (the server itself is @x/server's job).
+export type {
+  TransportRole,
+  AcceptedChannel,
+  ServerRoleOptions,
+  ServerChannel,
+  ServerPty,
+  ServerX11,
+  SubsystemHandler,
+  ServerInterface,
+  ServerAuthAnswer,
+  ServerAuthContext,
+  ServerAuthMethod,
+  ServerInteractiveQuery,
+  ServerOpenAnswer,
+  Awaitable,
+} from '@x/transport'

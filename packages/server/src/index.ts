@@ -46,6 +46,7 @@ export { listen, SshServer, ServerConnection, ListenError } from './listen/index
 export type {
   CloseOptions,
   ListenOptions,
+  ListenTransportOptions,
   AuthPolicy,
   ForwardingPolicy,
   ForwardDecision,

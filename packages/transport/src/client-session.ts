@@ -142,7 +142,10 @@ export class ClientSession {
     using _ = onAbort(signal, (reason) => this.fail(new ConnectionLostError(`authentication to ${this.label()} was aborted`, { cause: reason })))
     try {
       const next = await this.auth.run(attempt)
-      if (next.length === 0) this.username = attempt.username
+      if (next.length === 0) {
+        this.username = attempt.username
+        this.#events.emit('authenticated', attempt.username)
+      }
       return next
     } catch (err) {
       if (signal?.aborted) throw signal.reason

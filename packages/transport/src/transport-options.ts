@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream'
 import type { HostKeyVerifier } from './host-keys/verifiers.js'
+import type { ServerRoleOptions } from './server/server-options.js'
 
 /** Algorithm preferences, each a list in order of preference (OpenSSH names). */
 export interface AlgorithmOptions {
@@ -28,7 +29,7 @@ export interface KeepaliveOptions {
   readonly countMax?: number | undefined
 }
 
-/** Options of `new Transport(...)`; validated once, never mutated. */
+/** Options of `new Transport(...)`, for either role; validated once, never mutated. */
 export interface TransportOptions {
   /** Decides whether the server's host key is accepted. Default: strict known_hosts over the user's files. */
   readonly hostKeyVerifier?: HostKeyVerifier | undefined
@@ -53,6 +54,12 @@ export interface TransportOptions {
    * agent forwarding, and the server's agent channels are connected to this socket.
    */
   readonly agentForwarding?: string | undefined
+  /**
+   * What only the server role reads (version, banner, attempt cap, login grace, the peer's
+   * address over a non-TCP stream). The server role also reads `algorithms.kex` (group
+   * exchange removed), `keepalive` and `closeGraceMs`; the rest is the client role's.
+   */
+  readonly server?: ServerRoleOptions | undefined
 }
 
 /** Where a Transport connects: a ready byte stream, 'host:port', or `{ host, port }`. */

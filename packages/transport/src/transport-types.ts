@@ -16,6 +16,8 @@ export interface NegotiatedAlgorithms {
 export interface TransportEvents {
   /** The server's pre-authentication banner (RFC 4252 §5.4). */
   banner: [message: string]
+  /** Authentication completed: as `username` (the client role's own, or the client's in the server role). */
+  authenticated: [username: string]
   /** A key re-exchange completed (either side started it). */
   rekey: [negotiated: NegotiatedAlgorithms]
   /**

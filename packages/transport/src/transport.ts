@@ -15,8 +15,22 @@ import type { PublicKey } from './keys/public-key.js'
 import type { SessionChannel } from './session-channel.js'
 import { openSftp } from './sftp/open.js'
 import type { SftpClient } from './sftp/sftp-client.js'
-import { parseTarget, resolveTransportOptions, type TransportOptions, type TransportTarget } from './transport-options.js'
+import { ServerChannel } from './server/server-channel.js'
+import type { SubsystemHandler } from './server/server-dispatch.js'
+import type { ServerInterface } from './server/server-interface.js'
+import { checkServerRoleOptions, resolveServerOptions } from './server/server-options.js'
+import { ServerSession, ServerSetup } from './server/server-session.js'
+import { parseTarget, resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions, type TransportTarget } from './transport-options.js'
 import type { GlobalRequestReply, NegotiatedAlgorithms, SignalOption, TransportEvents } from './transport-types.js'
+
+/** Which half of SSH a Transport runs, chosen by `startClient`/`connect` or `startServer`. */
+export type TransportRole = 'client' | 'server'
+
+/**
+ * What {@link Transport.accept} resolves with: forwarded channels (plain {@link Channel}s) in the
+ * client role, the client's channels ({@link ServerChannel}s) in the server role.
+ */
+export type AcceptedChannel<R extends TransportRole> = R extends 'server' ? ServerChannel : Channel
 
 /** Options of {@link Transport.openChannel}: `dest`/`src` as [host, port] (or [socketPath]). */
 export interface OpenChannelOptions extends SignalOption {
@@ -29,8 +43,13 @@ export interface OpenChannelOptions extends SignalOption {
 }
 
 /**
- * Runs one SSH session over one byte stream: negotiation, host-key check, authentication step
- * by step, channels, forwards, keepalive and re-keying; paramiko's `Transport` (client side).
+ * Runs one SSH session over one byte stream, either half of it; paramiko's `Transport`. The role
+ * is chosen when the session starts. As a client ({@link startClient}, {@link connect}):
+ * negotiation, host-key check, authentication step by step, channels, forwards, keepalive and
+ * re-keying. As a server ({@link startServer} over a connected stream, after
+ * {@link addServerKey}): authentication driven by a {@link ServerInterface}, the client's channels
+ * through {@link accept}, and channels opened towards the client. A server-role transport is
+ * typed `Transport<'server'>`, so `accept()` yields {@link ServerChannel}s.
  *
  * @example
  * ```ts
@@ -40,9 +59,24 @@ export interface OpenChannelOptions extends SignalOption {
  * if (next.includes('publickey')) next = await t.authPublicKey('deploy', await loadPrivateKey('~/.ssh/id_ed25519'))
  * const ch = await t.openSession(); await ch.exec('uptime')
  * ```
+ *
+ * @example
+ * ```ts
+ * await using t = new Transport<'server'>(socket, { server: { loginGraceMs: 30_000 } })
+ * t.addServerKey(await loadPrivateKey('/etc/x/host_ed25519'))
+ * await t.startServer({ checkAuthPublicKey: (ctx, key) => (allowed(ctx.username, key) ? 'success' : 'failure'),
+ *   checkChannelRequest: () => true, checkExecRequest: () => true })
+ * const ch = await t.accept()
+ * ch?.write(`you ran ${ch.command}\n`); ch?.exit(0)
+ * ```
  */
-export class Transport extends EventEmitter<TransportEvents> {
+export class Transport<R extends TransportRole = 'client'> extends EventEmitter<TransportEvents> {
   readonly #s: ClientSession
+  readonly #options: TransportOptions
+  readonly #resolved: ResolvedTransportOptions
+  readonly #setup = new ServerSetup()
+  #role: TransportRole | undefined
+  #server: ServerSession | undefined
 
   /**
    * Creates a transport over `target`: a connected byte stream (`sock`: a socket, a ProxyJump
@@ -53,6 +87,9 @@ export class Transport extends EventEmitter<TransportEvents> {
   constructor(target: TransportTarget, options: TransportOptions = {}) {
     super()
     const resolved = resolveTransportOptions(options)
+    checkServerRoleOptions(options.server)
+    this.#options = options
+    this.#resolved = resolved
     if (isDialTarget(target)) {
       const dial = parseTarget(target as string | { host: string; port?: number | undefined })
       this.#s = new ClientSession({ dial }, { hostname: options.hostname ?? dial.host, port: options.port ?? dial.port }, resolved, this)
@@ -71,9 +108,14 @@ export class Transport extends EventEmitter<TransportEvents> {
     return this.#s.hostKey.key
   }
 
+  /** The role chosen by the first start call, or undefined before one. */
+  get role(): TransportRole | undefined {
+    return this.#role
+  }
+
   /** The algorithms of the last key exchange, once one completed. */
   get negotiated(): NegotiatedAlgorithms | undefined {
-    return this.#s.negotiated
+    return this.#server ? this.#server.negotiated : this.#s.negotiated
   }
 
   /**
@@ -81,6 +123,7 @@ export class Transport extends EventEmitter<TransportEvents> {
    * `socket.bytesRead`. With {@link bytesWritten}, what ssh_config's RekeyLimit counts.
    */
   get bytesRead(): number {
+    if (this.#server) return streamCount(this.#server.sock, 'bytesRead')
     return this.#s.bytesRead
   }
 
@@ -89,25 +132,39 @@ export class Transport extends EventEmitter<TransportEvents> {
    * socket, a ChannelSocket and a ProxyCommandSocket do); 0 for a stream that keeps no count.
    */
   get bytesWritten(): number {
+    if (this.#server) return streamCount(this.#server.sock, 'bytesWritten')
     return this.#s.bytesWritten
   }
 
   /** Whether the session is up (handshake done, not closed); paramiko's `is_active`. */
   get isActive(): boolean {
+    if (this.#server) return this.#server.negotiated !== undefined && !this.#server.end.ended
     return this.#s.state === 'auth' || this.#s.state === 'authenticated'
   }
 
   /** Whether authentication completed; paramiko's `is_authenticated`. */
   get isAuthenticated(): boolean {
+    if (this.#server) return this.#server.authenticated && !this.#server.end.ended
     return this.#s.state === 'authenticated'
   }
 
-  /** The user name that authenticated; paramiko's `get_username`. */
+  /** The user name that authenticated (ours as a client, the client's as a server); paramiko's `get_username`. */
   get username(): string | undefined {
+    if (this.#server) return this.#server.authenticated ? this.#server.username : undefined
     return this.#s.username
   }
 
-  /** The server's banner, if it sent one; paramiko's `get_banner`. */
+  /** The client's version line (server role), e.g. 'SSH-2.0-OpenSSH_9.2p1'; '' before it came. */
+  get remoteVersion(): string {
+    return this.#server?.clientVersion ?? ''
+  }
+
+  /** Server role: publickey attempts with a forged signature, refused before any handler saw them. */
+  get forgedSignatures(): number {
+    return this.#server?.forgedSignatures ?? 0
+  }
+
+  /** The server's banner (client role), if it sent one; paramiko's `get_banner`. */
   get banner(): string | undefined {
     return this.#s.banner
   }
@@ -120,7 +177,8 @@ export class Transport extends EventEmitter<TransportEvents> {
    * @throws HandshakeError when the version or key exchange fails.
    * @throws HostKeyError when the host key is unknown, changed, revoked or rejected.
    */
-  startClient(options: SignalOption = {}): Promise<void> {
+  async startClient(options: SignalOption = {}): Promise<void> {
+    this.#choose('client', 'startClient')
     return this.#s.start(options.signal)
   }
 
@@ -190,8 +248,95 @@ export class Transport extends EventEmitter<TransportEvents> {
    * @throws HostKeyError when the server's key is not `hostKey`.
    * @throws AuthenticationError when the server still wants more methods.
    */
-  connect(options: ConnectOptions): Promise<void> {
-    return connectShortcut(this, this.#s, options)
+  async connect(options: ConnectOptions): Promise<void> {
+    this.#choose('client', 'connect')
+    return connectShortcut(this as Transport, this.#s, options)
+  }
+
+  /**
+   * Server role: adds a host key (ed25519, ecdsa, rsa — the last offered as rsa-sha2-512/256),
+   * replacing one of the same type; before {@link startServer}. paramiko's `add_server_key`.
+   * @throws SSHError after startServer, or on a client-role transport.
+   */
+  addServerKey(key: PrivateKey): void {
+    if (this.#server) throw new SSHError('addServerKey must come before startServer')
+    if (this.#role === 'client') throw new SSHError('addServerKey belongs to the server role; this transport runs the client role')
+    this.#setup.addKey(key)
+  }
+
+  /** Server role: the host key the last key exchange used, or undefined before one. paramiko's `get_server_key`. */
+  getServerKey(): PrivateKey | undefined {
+    return this.#server?.serverKey()
+  }
+
+  /** Always false: group-exchange kex cannot be served by the protocol library, so it is never offered. paramiko's `load_server_moduli`. */
+  loadServerModuli(): false {
+    return false
+  }
+
+  /** Server role: serves subsystem `name` (e.g. 'sftp') with `handler`; the channel ends when it settles. paramiko's `set_subsystem_handler`. */
+  setSubsystemHandler(name: string, handler: SubsystemHandler): void {
+    if (typeof name !== 'string' || name === '') throw new TypeError('name must be a non-empty string')
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function')
+    this.#setup.subsystems.set(name, handler)
+  }
+
+  /**
+   * Starts the server role over the stream the transport was made with: version and key
+   * exchange, then authentication driven by `server`; resolves when the first key exchange is
+   * done. Publickey signatures are verified here (a handler never sees a forged attempt),
+   * group-exchange kex is never offered, strict kex is on, and a login grace timer
+   * (`server.loginGraceMs`, `TimeoutError{phase:'auth'}`) and an attempt cap
+   * (`server.maxAuthTries`) are always armed. paramiko's `start_server`.
+   * @throws TypeError when the transport was made with 'host:port' rather than a stream.
+   * @throws SSHError without a host key, when called twice, or on a client-role transport.
+   * @throws HandshakeError when the version or key exchange fails (e.g. no common kex).
+   * @throws ConnectionLostError when the stream closes first.
+   */
+  startServer(server: ServerInterface, options: SignalOption = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#server) throw new SSHError('startServer was already called')
+    this.#choose('server', 'startServer', false)
+    const sock = this.#s.sock
+    if (!sock) throw new TypeError('the server role runs over a connected stream: make the Transport with a Duplex, not "host:port"')
+    if (this.#setup.keys.length === 0) throw new SSHError('startServer needs a host key: call addServerKey first')
+    const settings = resolveServerOptions(this.#options.server, this.#resolved)
+    this.#choose('server', 'startServer')
+    if (this.#s.end.ended) return Promise.reject(new ConnectionLostError('the transport was closed before startServer'))
+    this.#server = new ServerSession(sock, settings, this.#setup, this, this.#s.end)
+    return this.#server.start(server, options.signal)
+  }
+
+  /**
+   * Server role: opens a forwarded-tcpip channel to the client for a connection that arrived on
+   * the listener `bound` (RFC 4254 §7.2); paramiko's `open_forwarded_tcpip_channel`.
+   * @throws ChannelOpenError when the client refuses.
+   * @throws ConnectionLostError when the server role is not running.
+   */
+  async openForwardedTcpipChannel(bound: readonly [string, number], origin: readonly [string, number]): Promise<Channel> {
+    return this.#serving().open('forwarded-tcpip', (p, cb) => p.openForwardedTcpip(bound, origin, cb), { remoteAddress: origin[0], remotePort: origin[1] })
+  }
+
+  /** Server role: opens a forwarded-streamlocal@openssh.com channel for a listener on `socketPath`. */
+  async openForwardedStreamlocalChannel(socketPath: string): Promise<Channel> {
+    return this.#serving().open('forwarded-streamlocal@openssh.com', (p, cb) => p.openForwardedStreamLocal(socketPath, cb), {})
+  }
+
+  /** Server role: opens an x11 channel (RFC 4254 §6.3.2); paramiko's `open_x11_channel`. */
+  async openX11Channel(origin: readonly [string, number]): Promise<Channel> {
+    return this.#serving().open('x11', (p, cb) => p.openX11(origin, cb), { remoteAddress: origin[0], remotePort: origin[1] })
+  }
+
+  /**
+   * Server role: opens an auth-agent@openssh.com channel to the client's agent, an agent
+   * protocol stream (draft-miller-ssh-agent) for a session whose
+   * {@link ServerChannel.agentForwarding} is set; paramiko's `open_forward_agent_channel`.
+   * OpenSSH refuses it unless run with `-A`.
+   * @throws ChannelOpenError when the client refuses.
+   * @throws ConnectionLostError when the server role is not running.
+   */
+  async openForwardAgentChannel(): Promise<Channel> {
+    return this.#serving().open('auth-agent@openssh.com', (p, cb) => p.openAgent(cb), {})
   }
 
   /**
@@ -257,18 +402,28 @@ export class Transport extends EventEmitter<TransportEvents> {
     )
   }
 
-  /** Resolves with the next forwarded channel that had no handler, or null on timeout/close; paramiko's `accept`. */
-  accept(options: SignalOption & { timeoutMs?: number | undefined } = {}): Promise<Channel | null> {
+  /**
+   * Resolves with the next channel, or null on timeout or close; paramiko's `accept`. Client
+   * role: a forwarded channel that had no handler. Server role: a client's session once
+   * shell/exec (or a subsystem without a handler) started — with `pty`, `env` and `command`
+   * known — or a direct-tcpip / direct-streamlocal channel once allowed.
+   */
+  accept(options: SignalOption & { timeoutMs?: number | undefined } = {}): Promise<AcceptedChannel<R> | null> {
+    type Accepted = Promise<AcceptedChannel<R> | null>
+    if (this.#server) return this.#server.accept(options.signal, options.timeoutMs) as Accepted
     if (!this.#s.forwards) return Promise.resolve(null)
-    return this.#s.forwards.accept(options.timeoutMs, options.signal)
+    return this.#s.forwards.accept(options.timeoutMs, options.signal) as Accepted
   }
 
   /**
    * Sends a keepalive every `intervalMs` of silence; after `countMax` unanswered ones the
    * transport closes with `TimeoutError{phase:'keepalive'}` and every pending call rejects.
    * 0 turns it off. paramiko's `set_keepalive`; OpenSSH's ServerAliveInterval/CountMax.
+   * Client role; the server role takes the `keepalive` option at {@link startServer}.
+   * @throws SSHError on a server-role transport.
    */
   setKeepalive(intervalMs: number, countMax = 3): void {
+    if (this.#server) throw new SSHError('setKeepalive belongs to the client role: give the server role the keepalive option')
     if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0) throw new RangeError('intervalMs must be ≥ 0')
     if (!Number.isInteger(countMax) || countMax < 0) throw new RangeError('countMax must be an integer ≥ 0')
     this.#s.keepaliveSetting = intervalMs > 0 ? { intervalMs, countMax } : undefined
@@ -277,7 +432,7 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /** Sends SSH_MSG_IGNORE with `byteCount` random bytes (default 10–41); paramiko's `send_ignore`. */
   sendIgnore(byteCount?: number): void {
-    const protocol = this.#s.requireActive()
+    const protocol = this.#server ? this.#server.requireProtocol() : this.#s.requireActive()
     const n = byteCount ?? 10 + Math.floor(Math.random() * 32)
     if (!Number.isInteger(n) || n < 0) throw new RangeError('byteCount must be an integer ≥ 0')
     protocol.sendIgnore(Buffer.alloc(n, 0))
@@ -285,6 +440,7 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /** Runs a new key exchange and resolves when it completes; paramiko's `renegotiate_keys`. */
   async renegotiateKeys(options: SignalOption = {}): Promise<void> {
+    if (this.#server) return this.#server.rekey()
     const protocol = this.#s.requireActive()
     return this.#s.track<void>((resolve) => {
       const onRekey = (): void => resolve()
@@ -320,6 +476,10 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /** The peer's [address, port]: the socket's when we dialled TCP, else the configured name. */
   getpeername(): [string, number] {
+    if (this.#server) {
+      const { host, port } = this.#server.peer()
+      return [host, port]
+    }
     const peer = socketPeer(this.#s.sock)
     if (peer?.host) return [peer.host, peer.port ?? this.#s.name.port]
     return [this.#s.name.hostname, this.#s.name.port]
@@ -339,16 +499,36 @@ export class Transport extends EventEmitter<TransportEvents> {
    * destroys the socket. Idempotent; pending calls reject with ConnectionLostError.
    */
   close(): Promise<void> {
-    return this.#s.close()
+    return this.#server ? this.#server.close() : this.#s.close()
   }
 
   /** Closes at once; pending calls reject with `error` (or ConnectionLostError). */
   destroy(error?: SSHError): void {
-    this.#s.fail(error, true)
+    if (this.#server) this.#server.fail(error, true)
+    else this.#s.fail(error, true)
   }
 
   /** Closes gracefully; `await using t = new Transport(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
+
+  /** Takes `role` (unless `take` is false: only checks), or refuses a call of the other role. */
+  #choose(role: TransportRole, call: string, take = true): void {
+    if (this.#role !== undefined && this.#role !== role) throw new SSHError(`${call} belongs to the ${role} role; this transport runs the ${this.#role} role`)
+    if (take) this.#role = role
+  }
+
+  /** The running server role, or ConnectionLostError. */
+  #serving(): ServerSession {
+    if (!this.#server) throw new ConnectionLostError('the server role is not running: call startServer first')
+    this.#server.requireProtocol()
+    return this.#server
+  }
+}
+
+/** A stream's own byte count (a net.Socket keeps one), or 0. */
+function streamCount(sock: Duplex, field: 'bytesRead' | 'bytesWritten'): number {
+  const n = (sock as unknown as Record<string, unknown>)[field]
+  return typeof n === 'number' ? n : 0
 }

@@ -1,5 +1,5 @@
 /**
- * A ServerTransport behind a TCP listener on 127.0.0.1, and the real OpenSSH `ssh` client
+ * A Transport<'server'> behind a TCP listener on 127.0.0.1, and the real OpenSSH `ssh` client
  * pointed at it (-F /dev/null, BatchMode, a known_hosts holding our host key). Each test file
  * makes one fixture; every listener and transport it starts is closed by `closeAll()`.
  */
@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { clientKeys, generateKey, type ClientKeys } from '@x/testbed'
-import { loadPrivateKey, PublicKey, ServerTransport, type PrivateKey, type ServerInterface, type ServerTransportOptions } from '@x/transport'
+import { loadPrivateKey, PublicKey, Transport, type PrivateKey, type ServerInterface, type ServerRoleOptions } from '@x/transport'
 
 /** What `ssh` printed and how it exited. */
 export interface SshResult {
@@ -21,7 +21,7 @@ export interface SshResult {
 /** One running listener: its port and the transports of its connections. */
 export interface ServerUnderTest {
   readonly port: number
-  readonly transports: ServerTransport[]
+  readonly transports: Transport<'server'>[]
   /** A known_hosts file naming our host key for [127.0.0.1]:port. */
   readonly knownHostsFile: string
   /** Runs `ssh [args…] me@127.0.0.1 command` against this listener (bounded at 20 s). */
@@ -37,7 +37,7 @@ export interface ServerFixture {
   /** A ServerInterface accepting the authorized keys, sessions and exec, plus `extra`. */
   base(extra?: Partial<ServerInterface>): ServerInterface
   /** Starts a listener; `serve` gets each connection's transport once startServer was called. */
-  listen(make: (t: ServerTransport) => ServerInterface, serve?: (t: ServerTransport) => void, options?: ServerTransportOptions): Promise<ServerUnderTest>
+  listen(make: (t: Transport<'server'>) => ServerInterface, serve?: (t: Transport<'server'>) => void, options?: ServerRoleOptions): Promise<ServerUnderTest>
   /** Destroys every transport and closes every listener started since the last call. */
   closeAll(): Promise<void>
   /** Removes the fixture's temp dir (after closeAll). */
@@ -50,7 +50,7 @@ export async function serverFixture(): Promise<ServerFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'srv-fx-'))
   const host = await generateKey('ed25519', join(dir, 'host'), { comment: 'host' })
   const hostKey: PrivateKey = await loadPrivateKey(host.privatePath)
-  const open: Array<{ listener: Server; transports: ServerTransport[] }> = []
+  const open: Array<{ listener: Server; transports: Transport<'server'>[] }> = []
   const allowed = (key: PublicKey): boolean => keys.authorized.some((k) => PublicKey.parse(k.publicLine).equals(key))
   return {
     keys,
@@ -63,9 +63,9 @@ export async function serverFixture(): Promise<ServerFixture> {
       ...extra,
     }),
     async listen(make, serve, options = { loginGraceMs: 10_000 }) {
-      const transports: ServerTransport[] = []
+      const transports: Transport<'server'>[] = []
       const listener = createServer((sock: Socket) => {
-        const t = new ServerTransport(sock, options)
+        const t = new Transport<'server'>(sock, { server: options })
         transports.push(t)
         t.addServerKey(hostKey)
         t.startServer(make(t)).catch(() => undefined)

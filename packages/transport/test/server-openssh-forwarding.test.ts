@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { connect, createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { startEchoServer, startSshAgent } from '@x/testbed'
-import { ChannelOpenError, type Channel, type ServerChannel, type ServerTransport, type ServerX11 } from '@x/transport'
+import { ChannelOpenError, type Channel, type ServerChannel, type ServerX11, type Transport } from '@x/transport'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { collect } from './helpers.js'
 import { serverFixture, type ServerFixture } from './server-fixture.js'
@@ -19,7 +19,7 @@ afterAll(async () => {
 })
 
 /** Serves every accepted channel of `t` with `handle`; a throw ends the channel with status 99. */
-function serveEach(handle: (ch: ServerChannel, t: ServerTransport) => Promise<void>): (t: ServerTransport) => void {
+function serveEach(handle: (ch: ServerChannel, t: Transport<'server'>) => Promise<void>): (t: Transport<'server'>) => void {
   return (t) => {
     void (async () => {
       for (let ch = await t.accept(); ch; ch = await t.accept()) {

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { clientKeys, generateKey, type ClientKeys } from '@x/testbed'
-import { loadPrivateKey, PublicKey, ServerTransport, type ServerInterface } from '@x/transport'
+import { loadPrivateKey, PublicKey, Transport, type ServerInterface } from '@x/transport'
 import ssh2 from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -14,8 +14,8 @@ let hostLine: string
 let hostKeyPath: string
 let listener: Server
 let port: number
-const transports: ServerTransport[] = []
-let make: (t: ServerTransport) => ServerInterface
+const transports: Transport<'server'>[] = []
+let make: (t: Transport<'server'>) => ServerInterface
 
 function allowed(key: PublicKey): boolean {
   return keys.authorized.some((k) => PublicKey.parse(k.publicLine).equals(key))
@@ -35,7 +35,7 @@ beforeAll(async () => {
   hostLine = host.publicLine
   const hostKey = await loadPrivateKey(hostKeyPath)
   listener = createServer((sock: Socket) => {
-    const t = new ServerTransport(sock, { loginGraceMs: 5_000 })
+    const t = new Transport<'server'>(sock, { server: { loginGraceMs: 5_000 } })
     transports.push(t)
     t.addServerKey(hostKey)
     t.startServer(make(t)).catch(() => undefined)
@@ -51,7 +51,7 @@ afterAll(async () => {
   await new Promise((r) => listener.close(r))
 })
 
-async function serve(t: ServerTransport): Promise<void> {
+async function serve(t: Transport<'server'>): Promise<void> {
   for (;;) {
     const ch = await t.accept()
     if (!ch) return
@@ -74,7 +74,7 @@ function ssh(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
   })
 }
 
-describe('ServerTransport against OpenSSH ssh', () => {
+describe('Transport (server role) against OpenSSH ssh', () => {
   for (const type of ['ed25519', 'ecdsa', 'rsa'] as const) {
     it(`runs exec with exit code and stderr after ${type} publickey auth`, async () => {
       make = defaultServer
@@ -134,10 +134,10 @@ describe('ServerTransport against OpenSSH ssh', () => {
   })
 })
 
-describe('ServerTransport signature verification', () => {
+describe('Transport (server role) signature verification', () => {
   it('rejects a publickey attempt signed by another key; the handler never sees it', async () => {
     const calls: string[] = []
-    let server: ServerTransport | undefined
+    let server: Transport<'server'> | undefined
     make = (t) => {
       server = t
       return {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { startSshAgent } from '@x/testbed'
-import { ChannelOpenError, knownHosts, Transport, type ServerChannel, type ServerTransport } from '@x/transport'
+import { ChannelOpenError, knownHosts, Transport, type ServerChannel } from '@x/transport'
 import ssh2 from 'ssh2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runCommand } from './helpers.js'
@@ -21,7 +21,7 @@ afterAll(async () => {
 })
 
 /** Answers every accepted channel with `ran <command>` and exit 0 (after `delayMs`). */
-function echoCommands(delayMs = 0): (t: ServerTransport) => void {
+function echoCommands(delayMs = 0): (t: Transport<'server'>) => void {
   return (t) => {
     void (async () => {
       for (let ch = await t.accept(); ch; ch = await t.accept()) {

@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, Socket, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { clientKeys, generateKey, startEchoServer, type ClientKeys } from '@x/testbed'
@@ -8,12 +8,11 @@ import {
   knownHosts,
   loadPrivateKey,
   PublicKey,
-  ServerTransport,
   TimeoutError,
   Transport,
   type PrivateKey,
   type ServerInterface,
-  type ServerTransportOptions,
+  type ServerRoleOptions,
 } from '@x/transport'
 import ssh2 from 'ssh2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -43,11 +42,11 @@ function allowed(key: PublicKey): boolean {
   return keys.authorized.some((k) => PublicKey.parse(k.publicLine).equals(key))
 }
 
-/** A TCP listener running a ServerTransport per connection; `serve` gets each one after startServer. */
-async function listen(make: (t: ServerTransport) => ServerInterface, options: ServerTransportOptions = {}, serve?: (t: ServerTransport) => void): Promise<{ port: number; transports: ServerTransport[] }> {
-  const transports: ServerTransport[] = []
+/** A TCP listener running a Transport<'server'> per connection; `serve` gets each one after startServer. */
+async function listen(make: (t: Transport<'server'>) => ServerInterface, options: ServerRoleOptions = {}, serve?: (t: Transport<'server'>) => void): Promise<{ port: number; transports: Transport<'server'>[] }> {
+  const transports: Transport<'server'>[] = []
   const listener: Server = createServer((sock: Socket) => {
-    const t = new ServerTransport(sock, options)
+    const t = new Transport<'server'>(sock, { server: options })
     transports.push(t)
     t.addServerKey(hostKey)
     t.startServer(make(t)).catch(() => undefined)
@@ -79,7 +78,7 @@ const base = (extra: Partial<ServerInterface> = {}): ServerInterface => ({
   ...extra,
 })
 
-describe('ServerTransport with our own client Transport over TCP', () => {
+describe('Transport (server role) with our own client Transport over TCP', () => {
   it('runs exec with exit status and stderr', async () => {
     const { port } = await listen(() => base(), {}, (t) => {
       void (async () => {
@@ -121,7 +120,7 @@ describe('ServerTransport with our own client Transport over TCP', () => {
 
   it('answers tcpip-forward on port 0 with the bound port and forwards a connection back', async () => {
     const listeners: Server[] = []
-    let server!: ServerTransport
+    let server!: Transport<'server'>
     const { port } = await listen((t) => {
       server = t
       return base({
@@ -150,7 +149,89 @@ describe('ServerTransport with our own client Transport over TCP', () => {
   })
 })
 
-describe('ServerTransport limits', () => {
+describe('one Transport, two roles', () => {
+  it('takes the role of its first start call and reports the session the same way in both roles', async () => {
+    const seen: string[] = []
+    const { port, transports } = await listen(() => base(), {}, (t) => {
+      t.on('authenticated', (user) => seen.push(`server:${user}`))
+      void t.accept().then((ch) => ch?.exit(0))
+    })
+    const probe = new Transport(`127.0.0.1:${port}`)
+    expect(probe.role).toBeUndefined()
+    const t = await client(port)
+    expect(t.role).toBe('client')
+    const server = transports[0]!
+    expect(server.role).toBe('server')
+    expect(server.isActive).toBe(true)
+    expect(server.isAuthenticated).toBe(true)
+    expect(server.username).toBe('me')
+    expect(server.remoteVersion).toMatch(/^SSH-2\.0-/)
+    expect(server.getServerKey()?.type).toBe('ssh-ed25519')
+    expect(server.negotiated?.hostKey).toBe('ssh-ed25519')
+    expect(server.bytesRead).toBeGreaterThan(0)
+    expect(server.bytesWritten).toBeGreaterThan(0)
+    expect(server.getpeername()[0]).toBe('127.0.0.1')
+    expect(seen).toEqual(['server:me'])
+    expect((await runCommand(t, 'x')).code).toBe(0)
+    // Each role refuses the other's calls, with the base SSHError code.
+    await expect(server.startClient()).rejects.toMatchObject({ code: 'ERR_SSH', message: expect.stringContaining('client role') })
+    expect(() => t.addServerKey(hostKey)).toThrow(/server role/)
+    expect(() => t.startServer(base())).toThrow(/server role/)
+    expect(() => server.setKeepalive(1_000)).toThrow(/client role/)
+    await server.renegotiateKeys()
+    await server.close()
+    expect(await server.wait()).toBeUndefined()
+    expect(server.isActive).toBe(false)
+  })
+
+  it('emits authenticated in the client role too', async () => {
+    const { port } = await listen(() => base())
+    const file = join(dir, `known_hosts_${port}`)
+    await writeFile(file, `[127.0.0.1]:${port} ${hostLine}\n`)
+    const t = new Transport(`127.0.0.1:${port}`, { hostKeyVerifier: knownHosts({ files: [file] }) })
+    cleanups.push(() => t.close())
+    const users: string[] = []
+    t.on('authenticated', (u) => users.push(u))
+    await t.startClient()
+    await t.authPublicKey('me', keys.ed25519.privateText)
+    expect(users).toEqual(['me'])
+  })
+
+  it('refuses the server role over a dial target, without a host key, and twice', async () => {
+    expect(() => new Transport('127.0.0.1:1').startServer(base())).toThrow(TypeError)
+    const [a, b] = await socketPair()
+    cleanups.push(() => { a.destroy(); b.destroy() })
+    const t = new Transport<'server'>(a)
+    expect(() => t.startServer(base())).toThrow(/host key/)
+    t.addServerKey(hostKey)
+    t.startServer(base()).catch(() => undefined)
+    expect(() => t.startServer(base())).toThrow(/already/)
+    expect(() => t.addServerKey(hostKey)).toThrow(/before startServer/)
+    t.destroy()
+    expect(await t.wait()).toBeUndefined()
+  })
+
+  it('validates the server group when the Transport is made', () => {
+    const sock = new Socket()
+    expect(() => new Transport(sock, { server: { maxAuthTries: 0 } })).toThrow(RangeError)
+    expect(() => new Transport(sock, { server: { loginGraceMs: -1 } })).toThrow(RangeError)
+    expect(() => new Transport(sock, { server: { serverVersion: 'has space' } })).toThrow(RangeError)
+    sock.destroy()
+  })
+})
+
+/** Two connected TCP sockets on loopback. */
+async function socketPair(): Promise<[Socket, Socket]> {
+  const l = createServer()
+  await new Promise<void>((r) => l.listen(0, '127.0.0.1', r))
+  const accepted = new Promise<Socket>((r) => l.once('connection', r))
+  const a = connect((l.address() as { port: number }).port, '127.0.0.1')
+  const b = await accepted
+  l.close() // stops listening; the pair stays connected
+  return [b, a]
+}
+
+describe('Transport (server role) limits', () => {
   it('closes an idle unauthenticated socket after the login grace time (TimeoutError, phase auth)', async () => {
     const { port, transports } = await listen(() => base(), { loginGraceMs: 300 })
     const started = Date.now()
@@ -217,7 +298,7 @@ describe('ServerTransport limits', () => {
   })
 })
 
-describe('ServerTransport answers every want-reply request', () => {
+describe('Transport (server role) answers every want-reply request', () => {
   it('answers an env request with want-reply sent after exec started', async () => {
     const { port } = await listen(() => base({ checkEnvRequest: () => true }), {}, (t) => {
       void (async () => {

@@ -7,7 +7,7 @@ import { chmod, chown, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ServerTransport } from '@x/transport'
+import type { Transport } from '@x/transport'
 import type { SessionUser } from '../process/user.js'
 import { relay } from './forwarding.js'
 
@@ -18,7 +18,7 @@ export interface AgentSocket extends AsyncDisposable {
 }
 
 /** Makes the socket for `user`; connections are relayed over `transport`. @internal */
-export async function openAgentSocket(transport: ServerTransport, user: SessionUser): Promise<AgentSocket> {
+export async function openAgentSocket(transport: Transport<'server'>, user: SessionUser): Promise<AgentSocket> {
   const dir = await mkdtemp(join(tmpdir(), 'ssh-'))
   const sockets = new Set<Socket>()
   let server: Server | undefined

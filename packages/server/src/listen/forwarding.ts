@@ -5,7 +5,7 @@
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { Channel, ServerChannel, ServerTransport } from '@x/transport'
+import type { Channel, ServerChannel, Transport } from '@x/transport'
 import type { Awaitable } from './listen-options.js'
 
 /** Joins two streams both ways; either side's end or error tears both down. @internal */
@@ -63,7 +63,7 @@ export class Forwardings {
   }
 
   /** Starts a tcpip-forward listener; resolves with the port bound, or false when it cannot bind. */
-  async listen(transport: ServerTransport, address: string, port: number): Promise<number | false> {
+  async listen(transport: Transport<'server'>, address: string, port: number): Promise<number | false> {
     if (this.#closed) return false
     const host = bindAddressOf(address)
     const server = createServer((sock) => {

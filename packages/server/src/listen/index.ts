@@ -5,6 +5,7 @@ export { ServerConnection } from './server-connection.js'
 export { ListenError } from './listen-error.js'
 export type {
   ListenOptions,
+  ListenTransportOptions,
   AuthPolicy,
   ForwardingPolicy,
   ForwardDecision,

@@ -1,6 +1,6 @@
 /** What {@link listen} takes: where to listen, who may log in, and what a login may do. */
 import type { Duplex } from 'node:stream'
-import type { Channel, PrivateKey, PublicKey, ServerAuthMethod, ServerChannel, ServerInteractiveQuery, ServerTransportOptions } from '@x/transport'
+import type { Channel, PrivateKey, PublicKey, ServerAuthMethod, ServerChannel, ServerInteractiveQuery, ServerRoleOptions, TransportOptions } from '@x/transport'
 import type { AuthorizedKeys } from '../authorized-keys/authorized-keys.js'
 import type { KeyRestrictions, PermitUserEnvironment } from '../authorized-keys/restrictions.js'
 import type { SessionUser } from '../process/user.js'
@@ -130,8 +130,8 @@ export interface ListenOptions {
   readonly runAs?: RunAs | undefined
   /** Names of client env variables accepted (sshd's AcceptEnv patterns); default ['LANG', 'LC_*']. */
   readonly acceptEnv?: readonly string[] | undefined
-  /** Options of each connection's transport (version, banner, maxAuthTries, loginGraceMs, keepalive, kex). */
-  readonly transport?: ServerTransportOptions | undefined
+  /** Options of each connection's transport: the server role's own (version, banner, maxAuthTries, loginGraceMs) and keepalive, kex, closeGraceMs. */
+  readonly transport?: ListenTransportOptions | undefined
   /** Connections still authenticating at once; more are dropped at accept (sshd's MaxStartups); default 10. */
   readonly maxStartups?: number | undefined
   /** Connections at once; more are dropped at accept; default 100. */
@@ -192,3 +192,6 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
     runAs: options.runAs ?? 'login',
   }
 }
+
+/** What {@link ListenOptions.transport} sets on each connection's server-role Transport. */
+export type ListenTransportOptions = ServerRoleOptions & Pick<TransportOptions, 'algorithms' | 'keepalive' | 'closeGraceMs'>

@@ -4,7 +4,7 @@
  * here, where requests arrive, so no handler can forget them (DESIGN.md §5).
  */
 import type { Socket } from 'node:net'
-import { matchPattern, ServerTransport, type ServerChannel, type ServerInterface, type SSHError } from '@x/transport'
+import { matchPattern, Transport, type ServerChannel, type ServerInterface, type SSHError } from '@x/transport'
 import type { Endpoint, ForwardDecision, LoginContext, ResolvedListenOptions } from './listen-options.js'
 import { Forwardings } from './forwarding.js'
 import { LoginPolicy } from './login-policy.js'
@@ -25,7 +25,7 @@ export class ServerConnection {
   /** Our end. */
   readonly local: Endpoint
   /** The connection's server-role transport. */
-  readonly transport: ServerTransport
+  readonly transport: Transport<'server'>
   readonly #options: ResolvedListenOptions
   readonly #auth: LoginPolicy
   readonly #forwardings = new Forwardings()
@@ -42,7 +42,8 @@ export class ServerConnection {
     this.remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }
     this.local = { address: socket.localAddress ?? '', port: socket.localPort ?? 0 }
     this.#auth = new LoginPolicy(options.auth, this.remote, id, options.log)
-    this.transport = new ServerTransport(socket, options.transport)
+    const { algorithms, keepalive, closeGraceMs, ...server } = options.transport ?? {}
+    this.transport = new Transport<'server'>(socket, { algorithms, keepalive, closeGraceMs, server })
     for (const key of options.hostKeys) this.transport.addServerKey(key)
     this.#ended = this.transport.wait().then((error) => {
       this.#abort.abort()

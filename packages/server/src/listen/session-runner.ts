@@ -4,7 +4,7 @@
  * sshd does.
  */
 import { userInfo } from 'node:os'
-import type { ServerChannel, ServerTransport } from '@x/transport'
+import type { ServerChannel, Transport } from '@x/transport'
 import { openAgentSocket } from './agent-socket.js'
 import { runSession } from '../process/run-session.js'
 import { lookupUser, type SessionUser } from '../process/user.js'
@@ -12,7 +12,7 @@ import type { LoginContext, ResolvedListenOptions, SessionHandler, SessionReques
 import { emitLog } from './server-log.js'
 
 /** The request a started channel carries, with the forced command applied. @internal */
-export function sessionRequestOf(channel: ServerChannel, login: LoginContext, transport?: ServerTransport): SessionRequest {
+export function sessionRequestOf(channel: ServerChannel, login: LoginContext, transport?: Transport<'server'>): SessionRequest {
   const openAgentChannel = channel.agentForwarding && transport ? () => transport.openForwardAgentChannel() : undefined
   const kind = channel.isShell ? 'shell' : channel.command !== undefined ? 'exec' : 'subsystem'
   const forced = login.restrictions.forcedCommand
@@ -44,7 +44,7 @@ function finish(channel: ServerChannel, code: number): void {
 }
 
 /** Runs a started session channel to its end; never throws. @internal */
-export async function runSessionChannel(channel: ServerChannel, login: LoginContext, options: ResolvedListenOptions, id: number, transport: ServerTransport): Promise<void> {
+export async function runSessionChannel(channel: ServerChannel, login: LoginContext, options: ResolvedListenOptions, id: number, transport: Transport<'server'>): Promise<void> {
   const request = sessionRequestOf(channel, login, transport)
   const forced = login.restrictions.forcedCommand !== undefined
   const handler = handlerFor(options, { kind: request.kind, subsystem: request.subsystem, forced })

@@ -70,14 +70,14 @@ export interface ServerInterface {
   checkSubsystemRequest?(channel: ServerChannel, name: string): Awaitable<boolean>
   /**
    * An x11-req (RFC 4254 §6.3.1) before the session started; on true the channel records it
-   * as {@link ServerChannel.x11}, and `ServerTransport.openX11Channel()` carries each X
+   * as {@link ServerChannel.x11}, and `Transport.openX11Channel()` carries each X
    * connection. paramiko's `check_channel_x11_request`.
    */
   checkX11Request?(channel: ServerChannel, x11: ServerX11): Awaitable<boolean>
   /**
    * An auth-agent-req@openssh.com (OpenSSH PROTOCOL.agent) before the session started; on true
    * the channel records {@link ServerChannel.agentForwarding} and
-   * `ServerTransport.openForwardAgentChannel()` reaches the client's agent.
+   * `Transport.openForwardAgentChannel()` reaches the client's agent.
    * paramiko's `check_channel_forward_agent_request`.
    */
   checkAgentForwardRequest?(channel: ServerChannel): Awaitable<boolean>
@@ -97,7 +97,7 @@ export interface ServerInterface {
   /**
    * A streamlocal-forward@openssh.com (OpenSSH PROTOCOL §2.4): listen on the Unix socket
    * `socketPath` and hand each connection over with
-   * `ServerTransport.openForwardedStreamlocalChannel()`. Resolves true when listening.
+   * `Transport.openForwardedStreamlocalChannel()`. Resolves true when listening.
    */
   checkStreamLocalForwardRequest?(socketPath: string): Awaitable<boolean>
   /** A cancel-streamlocal-forward@openssh.com: stop listening on `socketPath`. */
