@@ -6,7 +6,7 @@ import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import ssh2 from 'ssh2'
-import { authorizedKeysText, clientKeys, runCommand, waitFor } from '@x/testbed'
+import { authorizedKeysText, childPids, clientKeys, openFdCount, runCommand, waitFor } from '@x/testbed'
 import { AuthorizedKeys } from '../src/index.js'
 import { startListenFixture } from './support/listen-server.js'
 import type { ListenFixture } from './support/listen-server.js'
@@ -78,16 +78,35 @@ const closedWithin = (s: Socket, ms: number) =>
     s.resume()
   })
 
+/**
+ * The file descriptors and child processes of this process (server and clients alike) now;
+ * `settled()` waits, bounded, until both are back to that, then asserts it.
+ */
+function resources(): { settled: () => Promise<void> } {
+  const fds = openFdCount()
+  const children = new Set(childPids())
+  const added = (): number[] => childPids().filter((pid) => !children.has(pid))
+  return {
+    async settled() {
+      await waitFor(() => openFdCount() <= fds && added().length === 0, { timeoutMs: 5_000 }).catch(() => undefined)
+      expect({ fds: openFdCount() <= fds ? 'as before' : `${openFdCount() - fds} more`, children: added() }).toEqual({ fds: 'as before', children: [] })
+    },
+  }
+}
+
 describe('listen() under hostile input', () => {
   it('closes an idle unauthenticated socket at the login grace time', async () => {
     f = await startListenFixture({ transport: { loginGraceMs: 1_000 } })
+    const mark = resources()
     const s = await idleSocket(f.port)
     expect(await closedWithin(s, 5_000)).toBe(true)
     await waitFor(() => f!.server.connections.size === 0, { timeoutMs: 5_000 })
+    await mark.settled()
   })
 
   it('drops connections beyond maxStartups at once, and serves again once they go', async () => {
     f = await startListenFixture({ maxStartups: 2, transport: { loginGraceMs: 1_500 } })
+    const mark = resources()
     const held = [await idleSocket(f.port), await idleSocket(f.port)]
     await waitFor(() => f!.server.connections.size === 2, { timeoutMs: 5_000 })
     const third = await idleSocket(f.port)
@@ -95,11 +114,14 @@ describe('listen() under hostile input', () => {
     expect(f.log.some((e) => e.event === 'dropped' && e.reason === 'max-startups')).toBe(true)
     for (const s of held) expect(await closedWithin(s, 5_000)).toBe(true)
     expect((await sshAs(f, [])).stdout).toBe('in\n')
+    await waitFor(() => f!.server.connections.size === 0, { timeoutMs: 5_000 })
+    await mark.settled()
   })
 
   it('ends each connection after 6 wrong passwords; 102 wrong ones in all leave it serving', async () => {
     f = await startListenFixture({ auth: { password } })
     const env = await askpass(f.dir, 'nope')
+    const mark = resources()
     const wrong = ['-o', 'BatchMode=no', '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password', '-o', 'NumberOfPasswordPrompts=10']
     for (let round = 0; round < 17; round += 3) {
       const batch = await Promise.all([0, 1, 2].filter((i) => round + i < 17).map(() => sshAs(f!, wrong, env)))
@@ -108,6 +130,7 @@ describe('listen() under hostile input', () => {
     const failures = f.log.filter((e) => e.event === 'auth' && e.result === 'failure').length
     expect(failures).toBe(17 * 6)
     await waitFor(() => f!.server.connections.size === 0, { timeoutMs: 5_000 })
+    await mark.settled()
     expect((await sshAs(f, ['-o', 'BatchMode=no', '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password'], await askpass(f.dir, 'open sesame'))).stdout).toBe('in\n')
   })
 
@@ -115,6 +138,7 @@ describe('listen() under hostile input', () => {
     const fx = await startListenFixture({ maxSessions: 10, exec: (ch, req) =>
       req.command === 'hold' ? new Promise<void>((resolve) => ch.once('close', () => resolve())) : void ch.end('in\n') })
     f = fx
+    const mark = resources()
     const client = new ssh2.Client()
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve()).once('error', reject)
@@ -131,6 +155,7 @@ describe('listen() under hostile input', () => {
       client.end()
     }
     await waitFor(() => fx.server.connections.size === 0, { timeoutMs: 10_000 })
+    await mark.settled()
     expect((await sshAs(fx, [])).stdout).toBe('in\n')
   })
 
