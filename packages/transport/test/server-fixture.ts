@@ -96,7 +96,8 @@ export async function serverFixture(): Promise<ServerFixture> {
   }
 }
 
-function runSsh(args: string[], env: NodeJS.ProcessEnv): Promise<SshResult> {
+/** Runs OpenSSH `ssh` with `args` (bounded at 20 s, killed after). */
+export function runSsh(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SshResult> {
   return new Promise((resolve) => {
     execFile('ssh', args, { env: { ...process.env, ...env }, timeout: 20_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0

@@ -48,6 +48,7 @@ export class ServerSession {
   #protocol: ServerProtocol | undefined
   #auth: ServerAuth | undefined
   #grace: NodeJS.Timeout | undefined
+  #closing = false
   negotiated: NegotiatedAlgorithms | undefined
   clientVersion = ''
   authenticated = false
@@ -122,7 +123,8 @@ export class ServerSession {
           this.#events.emit('authenticated', auth.username ?? '')
         },
         onFatal: (raw) => this.fail(translateTransportError(raw, this.negotiated ? 'auth' : 'handshake', this.peer())),
-        onClose: () => this.fail(undefined, true),
+        // The stream closed: our close() finishing, or the client going (as the client role does, that says why).
+        onClose: () => this.#gone(),
       })
     })
   }
@@ -182,6 +184,7 @@ export class ServerSession {
 
   /** Sends SSH_MSG_DISCONNECT and waits for the peer to go, up to closeGraceMs. */
   async close(): Promise<void> {
+    this.#closing = true
     if (!this.end.ended) this.#protocol?.end()
     const timer = setTimeout(() => this.fail(undefined, true), this.#options.closeGraceMs)
     await this.end.wait()
@@ -194,11 +197,18 @@ export class ServerSession {
     if (!now && cause === undefined) return // close(): onClose, bounded by close()'s timer
     clearTimeout(this.#grace)
     this.#abort.abort(cause ?? new ConnectionLostError('the transport closed'))
-    if (cause) this.#protocol?.end()
+    if (cause && !this.#closing) this.#protocol?.end()
     this.#sock.destroy()
     for (const w of [...this.#waiters]) w(null)
     this.end.end(cause)
     this.#events.emit('close', cause)
+  }
+
+  #gone(): void {
+    if (this.end.ended) return
+    const cause = this.#closing ? undefined : new ConnectionLostError(`the client at ${this.peer().host} closed the connection`)
+    this.#closing = true // nothing more is sent on a closed stream
+    this.fail(cause, true)
   }
 
   #deliver(ch: ServerChannel): void {
