@@ -48,6 +48,7 @@ export type {
   ListenOptions,
   AuthPolicy,
   ForwardingPolicy,
+  StreamLocalPolicy,
   ForwardDecision,
   SessionHandler,
   SessionRequest,

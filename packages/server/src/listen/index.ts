@@ -7,6 +7,7 @@ export type {
   ListenOptions,
   AuthPolicy,
   ForwardingPolicy,
+  StreamLocalPolicy,
   ForwardDecision,
   SessionHandler,
   SessionRequest,
