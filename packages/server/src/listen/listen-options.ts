@@ -128,9 +128,12 @@ export interface AuthPolicy {
    */
   readonly keyboardInteractive?: ((username: string, ask: (query: ServerInteractiveQuery) => Promise<string[]>) => Awaitable<boolean>) | undefined
   /**
-   * The lists of methods that together log a user in (sshd's AuthenticationMethods), in any
-   * order; e.g. `[['publickey', 'keyboard-interactive']]` needs both. Default: any one method
-   * that is configured.
+   * The lists of methods that together log a user in (sshd's AuthenticationMethods), each passed
+   * in its order; e.g. `[['publickey', 'keyboard-interactive']]` needs a key first, then
+   * keyboard-interactive. As sshd does, only the next method of each list is offered and
+   * accepted: a passed method moves on every list that starts with it, and the first list
+   * passed to its end logs the user in. A method may repeat ('publickey' twice needs two
+   * different keys). Default: any one method that is configured.
    */
   readonly methods?: readonly (readonly ServerAuthMethod[])[] | undefined
   /** sshd's PermitUserEnvironment, for authorized_keys `environment=`; default false. */
