@@ -49,6 +49,7 @@ export type {
   ListenTransportOptions,
   AuthPolicy,
   ForwardingPolicy,
+  StreamLocalPolicy,
   ForwardDecision,
   SessionHandler,
   SessionRequest,

@@ -53,6 +53,88 @@ describe('listen() authentication with OpenSSH ssh', () => {
     expect(fx.log.find((e) => e.event === 'login')).toMatchObject({ methods: ['publickey', 'keyboard-interactive'] })
   })
 
+  it('takes the methods of a list in its order, offering only the next one, as sshd AuthenticationMethods', async () => {
+    const authorizedKeys = AuthorizedKeys.parse(authorizedKeysText(await clientKeys()))
+    const fx = await startListenFixture({ auth: { authorizedKeys, password, methods: [['publickey', 'keyboard-interactive']] } })
+    f = fx
+    const env = await askpass(fx.dir, 'open sesame')
+    // A client that would go the wrong way only: keyboard-interactive is not offered before publickey.
+    const wrong = await sshAs(fx, ['-o', 'BatchMode=no', '-o', 'PreferredAuthentications=keyboard-interactive'], env)
+    expect(wrong.stdout).toBe('')
+    expect(wrong.stderr).toMatch(/Permission denied \(publickey\)\./)
+    // The reversed preference still logs in: ssh follows the server's offer, publickey first.
+    const reversed = await sshAs(fx, ['-o', 'BatchMode=no', '-o', 'PreferredAuthentications=keyboard-interactive,publickey'], env)
+    expect(reversed.stdout, reversed.stderr).toBe('in\n')
+    expect(fx.log.filter((e) => e.event === 'auth').map((e) => e.event === 'auth' && `${e.method}:${e.result}`)).toEqual(['publickey:partial', 'keyboard-interactive:success'])
+    expect(fx.log.find((e) => e.event === 'login')).toMatchObject({ methods: ['publickey', 'keyboard-interactive'] })
+  })
+
+  it('refuses a method out of order on the wire: keyboard-interactive before publickey fails, its prompt never shown', async () => {
+    const authorizedKeys = AuthorizedKeys.parse(authorizedKeysText(await clientKeys()))
+    const fx = await startListenFixture({ auth: { authorizedKeys, password, methods: [['publickey', 'keyboard-interactive']] } })
+    f = fx
+    const offers: { left: string[] | null; partial: boolean }[] = []
+    const prompted: string[] = []
+    const plan = ['keyboard-interactive', 'publickey', 'keyboard-interactive']
+    const client = new ssh2.Client()
+    const outcome = await new Promise<string>((resolve) => {
+      client.once('ready', () => resolve('ready')).once('error', (err) => resolve(err.message))
+      client.connect({
+        host: '127.0.0.1', port: fx.port, username: fx.user,
+        hostVerifier: (key: Buffer) => key.toString('base64') === fx.hostPublicLine.split(' ')[1],
+        authHandler: (left: string[] | null, partial: boolean | null) => {
+          offers.push({ left, partial: partial === true })
+          const next = plan.shift()
+          if (next === 'publickey') return { type: 'publickey', username: fx.user, key: fx.keys.ed25519.privateText }
+          if (next === 'keyboard-interactive') {
+            return { type: 'keyboard-interactive', username: fx.user, prompt: (_n: string, _i: string, _l: string, prompts: { prompt: string }[], finish: (answers: string[]) => void) => {
+              prompted.push(...prompts.map((p) => p.prompt))
+              finish(prompts.map(() => 'open sesame'))
+            } }
+          }
+          return false
+        },
+      } as ssh2.ConnectConfig)
+    })
+    client.end()
+    expect(outcome).toBe('ready')
+    expect(offers).toEqual([
+      { left: null, partial: false },
+      { left: ['publickey'], partial: false },
+      { left: ['keyboard-interactive'], partial: true },
+    ])
+    expect(prompted).toEqual(['Password: '])
+  })
+
+  it("needs two different keys for ['publickey', 'publickey']: the key that passed is not taken again", async () => {
+    const authorizedKeys = AuthorizedKeys.parse(authorizedKeysText(await clientKeys()))
+    const fx = await startListenFixture({ auth: { authorizedKeys, methods: [['publickey', 'publickey']] } })
+    f = fx
+    const offers: { left: string[] | null; partial: boolean }[] = []
+    const plan = [fx.keys.ed25519.privateText, fx.keys.ed25519.privateText, fx.keys.ecdsa.privateText]
+    const client = new ssh2.Client()
+    const outcome = await new Promise<string>((resolve) => {
+      client.once('ready', () => resolve('ready')).once('error', (err) => resolve(err.message))
+      client.connect({
+        host: '127.0.0.1', port: fx.port, username: fx.user,
+        hostVerifier: (key: Buffer) => key.toString('base64') === fx.hostPublicLine.split(' ')[1],
+        authHandler: (left: string[] | null, partial: boolean | null) => {
+          offers.push({ left, partial: partial === true })
+          const key = plan.shift()
+          return key === undefined ? false : { type: 'publickey', username: fx.user, key }
+        },
+      } as ssh2.ConnectConfig)
+    })
+    client.end()
+    expect(outcome).toBe('ready')
+    expect(offers).toEqual([
+      { left: null, partial: false },
+      { left: ['publickey'], partial: true },
+      { left: ['publickey'], partial: false },
+    ])
+    expect(fx.log.find((e) => e.event === 'login')).toMatchObject({ methods: ['publickey', 'publickey'], user: fx.user })
+  })
+
   it('refuses group-exchange at negotiation, then serves the next client', async () => {
     f = await startListenFixture()
     const r = await sshAs(f, ['-o', 'LogLevel=INFO', '-o', 'KexAlgorithms=diffie-hellman-group-exchange-sha256'])

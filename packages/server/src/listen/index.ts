@@ -8,6 +8,7 @@ export type {
   ListenTransportOptions,
   AuthPolicy,
   ForwardingPolicy,
+  StreamLocalPolicy,
   ForwardDecision,
   SessionHandler,
   SessionRequest,

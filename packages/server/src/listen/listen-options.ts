@@ -78,6 +78,42 @@ export interface ForwardingPolicy {
   readonly connect?: ((login: LoginContext, host: string, port: number) => Awaitable<Duplex>) | undefined
   /** auth-agent-req (`ssh -A`): `'process'` sessions get an SSH_AUTH_SOCK reaching the client's agent. */
   readonly agent?: ForwardDecision<[]> | undefined
+  /**
+   * Unix-socket forwarding (sshd's AllowStreamLocalForwarding): each direction refused unless
+   * allowed here, and always refused for a key with no-port-forwarding or restrict (without
+   * port-forwarding); permitopen= and permitlisten= do not apply to paths.
+   */
+  readonly streamLocal?: StreamLocalPolicy | undefined
+}
+
+/**
+ * Which Unix-socket forwardings are allowed, and how listeners are made (OpenSSH PROTOCOL §2.4).
+ * Paths must be absolute: sshd resolves relative ones against its own working directory, which
+ * no client can know, so they are refused. Sockets are connected to, made and removed as the
+ * login's account (the one `'process'` sessions run as, see {@link ListenOptions.runAs}), so the
+ * kernel checks that account's permissions on the path, as under sshd; a server that is not root
+ * can only act as itself.
+ */
+export interface StreamLocalPolicy {
+  /**
+   * direct-streamlocal@openssh.com opens (`ssh -L local.sock:/remote.sock`, `-L port:/remote.sock`):
+   * the server connects to `socketPath`. A connect that fails (no socket, no permission) refuses
+   * the open, as sshd does.
+   */
+  readonly local?: ForwardDecision<[socketPath: string]> | undefined
+  /**
+   * streamlocal-forward@openssh.com requests (`ssh -R /remote.sock:…`): the server listens on
+   * `socketPath` and forwards each connection back. The socket file is removed by a cancel and
+   * when the connection ends.
+   */
+  readonly remote?: ForwardDecision<[socketPath: string]> | undefined
+  /** The mode mask of sockets listened on, as a umask (sshd's StreamLocalBindMask); default 0o177 (mode 0600). */
+  readonly bindMask?: number | undefined
+  /**
+   * Removes a socket file already at the path before listening (sshd's StreamLocalBindUnlink);
+   * only a socket is ever removed. Default false: the request fails when the path exists.
+   */
+  readonly bindUnlink?: boolean | undefined
 }
 
 /** Who may log in, and how. */
@@ -92,9 +128,12 @@ export interface AuthPolicy {
    */
   readonly keyboardInteractive?: ((username: string, ask: (query: ServerInteractiveQuery) => Promise<string[]>) => Awaitable<boolean>) | undefined
   /**
-   * The lists of methods that together log a user in (sshd's AuthenticationMethods), in any
-   * order; e.g. `[['publickey', 'keyboard-interactive']]` needs both. Default: any one method
-   * that is configured.
+   * The lists of methods that together log a user in (sshd's AuthenticationMethods), each passed
+   * in its order; e.g. `[['publickey', 'keyboard-interactive']]` needs a key first, then
+   * keyboard-interactive. As sshd does, only the next method of each list is offered and
+   * accepted: a passed method moves on every list that starts with it, and the first list
+   * passed to its end logs the user in. A method may repeat ('publickey' twice needs two
+   * different keys). Default: any one method that is configured.
    */
   readonly methods?: readonly (readonly ServerAuthMethod[])[] | undefined
   /** sshd's PermitUserEnvironment, for authorized_keys `environment=`; default false. */
@@ -178,6 +217,8 @@ export function resolveListenOptions(options: ListenOptions): ResolvedListenOpti
       if (!configured) throw new TypeError(`auth.methods names ${JSON.stringify(m)}, which auth does not configure (publickey needs authorizedKeys; password and keyboard-interactive need password)`)
     }
   }
+  const mask = options.forwarding?.streamLocal?.bindMask
+  if (mask !== undefined && (!Number.isInteger(mask) || mask < 0 || mask > 0o777)) throw new RangeError('forwarding.streamLocal.bindMask must be an integer 0–0o777')
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be an integer 0–65535')
   return {

@@ -1,7 +1,8 @@
 /**
  * Authentication of one connection from an {@link AuthPolicy}: authorized_keys (with from= and
  * expiry-time= judged against the real peer), passwords (also as keyboard-interactive) and
- * sshd-style AuthenticationMethods lists, remembering the key's restrictions for the dispatch.
+ * sshd-style AuthenticationMethods lists, passed in their order, remembering the key's
+ * restrictions for the dispatch.
  */
 import type { PublicKey, ServerAuthAnswer, ServerAuthContext, ServerAuthMethod, ServerInteractiveQuery } from '@x/transport'
 import type { AuthorizedKeys } from '../authorized-keys/authorized-keys.js'
@@ -11,7 +12,10 @@ import { emitLog, type ServerLogEvent } from './server-log.js'
 
 /** The factors one user passed so far. */
 interface Factors {
+  /** The last key that passed. */
   key: PublicKey | undefined
+  /** Every key that passed: none is accepted twice (sshd's auth2_key_already_used), so 'publickey,publickey' needs two. */
+  keys: readonly string[]
   restrictions: KeyRestrictions
 }
 
@@ -50,21 +54,36 @@ export class LoginPolicy {
     this.#lists = lists.filter((l) => l.every((m) => configured.has(m)))
   }
 
-  /** The methods to offer next: those that, with the ones passed, still lead to a full list. */
+  /**
+   * What is left of each list once `done` passed, in order, as sshd's auth2_update_methods_lists
+   * leaves it: each method that passed is taken off the front of every list that starts with
+   * it; a list that does not start with it stays as it was.
+   */
+  #remaining(done: readonly ServerAuthMethod[]): (readonly ServerAuthMethod[])[] {
+    let lists = [...this.#lists]
+    for (const m of done) lists = lists.map((l) => (l[0] === m ? l.slice(1) : l))
+    return lists
+  }
+
+  /**
+   * The methods to offer next (USERAUTH_FAILURE's list): the first method left of each list, as
+   * sshd offers only what its method_allowed admits; a method that is first in no list is refused.
+   */
   allowed(ctx: ServerAuthContext): ServerAuthMethod[] {
-    const done = ctx.completed
     const next = new Set<ServerAuthMethod>()
-    for (const list of this.#lists) {
-      if (done.every((m) => list.includes(m))) for (const m of list) if (!done.includes(m)) next.add(m)
-    }
+    for (const l of this.#remaining(ctx.completed)) if (l[0] !== undefined) next.add(l[0])
     return [...next]
+  }
+
+  /** Whether `method` passing now completes a list: it is all that is left of one. */
+  #wouldComplete(ctx: ServerAuthContext, method: ServerAuthMethod): boolean {
+    return this.#remaining(ctx.completed).some((l) => l.length === 1 && l[0] === method)
   }
 
   /** The verdict once `method` passed on top of `ctx.completed`. */
   #verdict(ctx: ServerAuthContext, method: ServerAuthMethod, factors: Factors): ServerAuthAnswer {
-    const done = [...ctx.completed, method]
-    if (this.#lists.some((l) => l.every((m) => done.includes(m)))) {
-      this.completed = { username: ctx.username, methods: done, key: factors.key, restrictions: factors.restrictions }
+    if (this.#wouldComplete(ctx, method)) {
+      this.completed = { username: ctx.username, methods: [...ctx.completed, method], key: factors.key, restrictions: factors.restrictions }
       return 'success'
     }
     this.#factors.set(ctx.username, factors)
@@ -72,7 +91,7 @@ export class LoginPolicy {
   }
 
   #factorsOf(username: string): Factors {
-    return this.#factors.get(username) ?? { key: undefined, restrictions: KeyRestrictions.none }
+    return this.#factors.get(username) ?? { key: undefined, keys: [], restrictions: KeyRestrictions.none }
   }
 
   #report(ctx: ServerAuthContext, method: string, result: ServerAuthAnswer, key?: PublicKey): void {
@@ -94,18 +113,14 @@ export class LoginPolicy {
       return 'failure'
     }
     const prior = this.#factorsOf(ctx.username)
+    if (prior.keys.includes(key.fingerprint)) return 'failure'
     const restrictions = KeyRestrictions.combine(prior.restrictions, decision.restrictions)
     if (!restrictions) return 'failure'
     // A query only learns whether the key would do (PK_OK); the signed attempt decides.
     if (!signed) return this.#wouldComplete(ctx, 'publickey') ? 'success' : 'partial'
-    const answer = this.#verdict(ctx, 'publickey', { key, restrictions })
+    const answer = this.#verdict(ctx, 'publickey', { key, keys: [...prior.keys, key.fingerprint], restrictions })
     this.#report(ctx, 'publickey', answer, key)
     return answer
-  }
-
-  #wouldComplete(ctx: ServerAuthContext, method: ServerAuthMethod): boolean {
-    const done = [...ctx.completed, method]
-    return this.#lists.some((l) => l.every((m) => done.includes(m)))
   }
 
   /** checkAuthPassword. */

@@ -4,16 +4,23 @@
  * here, where requests arrive, so no handler can forget them (DESIGN.md §5).
  */
 import type { Socket } from 'node:net'
+import { isAbsolute } from 'node:path'
 import { matchPattern, Transport, type ServerChannel, type ServerInterface, type SSHError } from '@x/transport'
 import type { Endpoint, ForwardDecision, LoginContext, ResolvedListenOptions } from './listen-options.js'
 import { Forwardings } from './forwarding.js'
+import { StreamLocalForwardings } from './streamlocal-forwarding.js'
 import { LoginPolicy } from './login-policy.js'
 import { emitLog } from './server-log.js'
-import { handlerFor, runSessionChannel } from './session-runner.js'
+import { accountOf, handlerFor, runSessionChannel } from './session-runner.js'
 
 async function decide<A extends unknown[]>(decision: ForwardDecision<A> | undefined, login: LoginContext, ...args: A): Promise<boolean> {
   if (typeof decision === 'function') return (await decision(login, ...args)) === true
   return decision === true
+}
+
+/** The errno-like code of a failure, for a log line (never its message: it may name more than we want). */
+function codeOf(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'error'
 }
 
 /** A connection the server accepted; read-only to users of {@link SshServer.connections}. */
@@ -29,6 +36,7 @@ export class ServerConnection {
   readonly #options: ResolvedListenOptions
   readonly #auth: LoginPolicy
   readonly #forwardings = new Forwardings()
+  readonly #streamLocal = new StreamLocalForwardings()
   readonly #abort = new AbortController()
   readonly #ended: Promise<SSHError | undefined>
   #login: LoginContext | undefined
@@ -45,9 +53,10 @@ export class ServerConnection {
     const { algorithms, keepalive, closeGraceMs, ...server } = options.transport ?? {}
     this.transport = new Transport<'server'>(socket, { algorithms, keepalive, closeGraceMs, server })
     for (const key of options.hostKeys) this.transport.addServerKey(key)
-    this.#ended = this.transport.wait().then((error) => {
+    this.#ended = this.transport.wait().then(async (error) => {
       this.#abort.abort()
       this.#forwardings.close()
+      await this.#streamLocal.close()
       emitLog(options.log, { event: 'disconnect', id, code: error?.code, message: error?.message })
       return error
     })
@@ -156,7 +165,46 @@ export class ServerConnection {
       cancelPortForwardRequest: (address, port) => {
         this.#forwardings.cancel(address, port)
       },
+      checkDirectStreamLocal: async (path) => {
+        const login = this.#login
+        if (!this.#mayForwardPath('direct-streamlocal', login, path)) return false
+        if (this.#channels >= o.maxChannels) return this.#refuse('direct-streamlocal', 'too many channels')
+        if (!(await decide(o.forwarding?.streamLocal?.local, login, path))) return this.#refuse('direct-streamlocal', path)
+        try {
+          await this.#streamLocal.prepare(path, await accountOf(o, login.username))
+        } catch (err) {
+          return this.#refuse('direct-streamlocal', `${path} (${codeOf(err)})`)
+        }
+        emitLog(o.log, { event: 'forward', id: this.id, kind: 'local-streamlocal', path })
+        return true
+      },
+      checkStreamLocalForwardRequest: async (path) => {
+        const login = this.#login
+        if (!this.#mayForwardPath('streamlocal-forward', login, path)) return false
+        const policy = o.forwarding?.streamLocal
+        if (!(await decide(policy?.remote, login, path))) return this.#refuse('streamlocal-forward', path)
+        try {
+          const bind = { mask: policy?.bindMask ?? 0o177, unlinkFirst: policy?.bindUnlink === true }
+          await this.#streamLocal.listen(this.transport, path, await accountOf(o, login.username), bind)
+        } catch (err) {
+          return this.#refuse('streamlocal-forward', `${path} (${codeOf(err)})`)
+        }
+        emitLog(o.log, { event: 'forward', id: this.id, kind: 'remote-streamlocal', path })
+        return true
+      },
+      cancelStreamLocalForwardRequest: async (path) => {
+        // sshd answers failure for a path it does not listen on; a throw is how the transport refuses.
+        if (!(await this.#streamLocal.cancel(path))) throw new Error('no such streamlocal listener')
+      },
     }
+  }
+
+  /** Whether a streamlocal open or request may go on to the policy: logged in, no authorized_keys ban, an absolute path. */
+  #mayForwardPath(what: string, login: LoginContext | undefined, path: string): login is LoginContext {
+    if (!login) return false
+    if (!login.restrictions.allowPortForwarding()) return this.#refuse(what, `${path} (authorized_keys)`)
+    if (!isAbsolute(path)) return this.#refuse(what, `${path} (relative path)`)
+    return true
   }
 
   #canStart(kind: 'shell' | 'exec' | 'subsystem', subsystem: string | undefined): boolean {
@@ -183,6 +231,9 @@ export class ServerConnection {
         const [host, port] = channel.destination
         const connect = this.#options.forwarding?.connect
         this.#forwardings.connect(channel, host, port, connect ? () => connect(login, host, port) : undefined)
+      } else if (channel.kind === 'direct-streamlocal@openssh.com' && channel.socketPath !== undefined) {
+        this.#count(channel, false)
+        this.#streamLocal.relayChannel(channel, channel.socketPath)
       } else {
         channel.destroy()
       }

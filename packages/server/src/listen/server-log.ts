@@ -11,6 +11,7 @@ export type ServerLogEvent =
   | { readonly event: 'session-end'; readonly id: number; readonly exitCode: number | null; readonly exitSignal: string | null }
   | { readonly event: 'refused'; readonly id: number; readonly what: string; readonly detail?: string | undefined }
   | { readonly event: 'forward'; readonly id: number; readonly kind: 'local' | 'remote'; readonly host: string; readonly port: number }
+  | { readonly event: 'forward'; readonly id: number; readonly kind: 'local-streamlocal' | 'remote-streamlocal'; readonly path: string }
   | { readonly event: 'handler-error'; readonly id: number; readonly what: string; readonly message: string }
   | { readonly event: 'disconnect'; readonly id: number; readonly code?: string | undefined; readonly message?: string | undefined }
 

@@ -29,7 +29,8 @@ export function handlerFor(options: ResolvedListenOptions, request: { kind: Sess
   return request.subsystem !== undefined ? options.subsystems?.[request.subsystem] : undefined
 }
 
-async function accountOf(options: ResolvedListenOptions, username: string): Promise<SessionUser> {
+/** The account a login acts as: `'process'` sessions, and the sockets of streamlocal forwarding. @internal */
+export async function accountOf(options: ResolvedListenOptions, username: string): Promise<SessionUser> {
   const runAs = options.runAs
   if (runAs === 'login') return lookupUser(username)
   if (runAs === 'self') {

@@ -34,6 +34,25 @@ interface Ssh2Session {
   _chanInfo: { outgoing: { id: number } }
 }
 
+/**
+ * Keeps a channel other than a session half open after our EOF, as sshd does (RFC 4254 §5.3):
+ * ssh2 1.17 sends CHANNEL_CLOSE right behind the EOF when a server-side channel's writable side
+ * finishes (Channel.js onFinish: `this.server || !this.allowHalfOpen`), which cut off what the
+ * client still sent on a forwarding whose local end had shut down its writing half first (an
+ * `ssh -R` peer that sends a request and then EOF). With the flag off, the channel closes on the
+ * client's CLOSE, which ssh2 answers. The flag's other uses (stderr, exit status, client-only
+ * calls) concern sessions only, which keep it.
+ */
+function halfOpen(raw: unknown): RawChannel {
+  ;(raw as { server: boolean }).server = false
+  return raw as RawChannel
+}
+
+/** Wraps a channel-open callback so the channel it gets is {@link halfOpen}. */
+function halfOpenCb(cb: (err: Error | undefined, channel: RawChannel) => void): (err: Error | undefined, channel: unknown) => void {
+  return (err, channel) => cb(err, err ? (channel as RawChannel) : halfOpen(channel))
+}
+
 /** setInterval's longest period: how ssh2 1.17's built-in server keepalive is kept quiet (G8). */
 const NEVER_MS = 2_147_483_647
 
@@ -82,10 +101,10 @@ function wire(conn: Ssh2Conn, hooks: ServerProtocolHooks): void {
     hooks.onSession(() => sessionOf(accept()), reject)
   })
   conn.on('tcpip', (accept: () => unknown, reject: () => void, info: { srcIP: string; srcPort: number; destIP: string; destPort: number }) => {
-    hooks.onDirectTcpip(info, () => accept() as RawChannel, reject)
+    hooks.onDirectTcpip(info, () => halfOpen(accept()), reject)
   })
   conn.on('openssh.streamlocal', (accept: () => unknown, reject: () => void, info: { socketPath: string }) => {
-    hooks.onDirectStreamLocal(info.socketPath, () => accept() as RawChannel, reject)
+    hooks.onDirectStreamLocal(info.socketPath, () => halfOpen(accept()), reject)
   })
   conn.on('request', (accept: ((port?: number) => void) | undefined, reject: (() => void) | undefined, name: string, data: unknown) => {
     hooks.onGlobalRequest(name, data, accept && reject ? (ok, port) => (ok ? accept(port) : reject()) : undefined)
@@ -265,19 +284,19 @@ class Ssh2ServerProtocol implements ServerProtocol {
   }
 
   openForwardedTcpip(bound: readonly [string, number], origin: readonly [string, number], cb: (err: Error | undefined, channel: RawChannel) => void): void {
-    this.#need().forwardOut(bound[0], bound[1], origin[0], origin[1], cb)
+    this.#need().forwardOut(bound[0], bound[1], origin[0], origin[1], halfOpenCb(cb))
   }
 
   openForwardedStreamLocal(socketPath: string, cb: (err: Error | undefined, channel: RawChannel) => void): void {
-    this.#need().openssh_forwardOutStreamLocal(socketPath, cb)
+    this.#need().openssh_forwardOutStreamLocal(socketPath, halfOpenCb(cb))
   }
 
   openX11(origin: readonly [string, number], cb: (err: Error | undefined, channel: RawChannel) => void): void {
-    this.#need().x11(origin[0], origin[1], cb)
+    this.#need().x11(origin[0], origin[1], halfOpenCb(cb))
   }
 
   openAgent(cb: (err: Error | undefined, channel: RawChannel) => void): void {
-    openAgentChannel(this.#need(), cb as (err: Error | undefined, channel: unknown) => void)
+    openAgentChannel(this.#need(), halfOpenCb(cb))
   }
 
   sendIgnore(data: Buffer): void {
