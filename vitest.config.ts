@@ -12,6 +12,8 @@ export default defineConfig({
       '@x/ssh-config': src('ssh-config'),
       '@x/connection': src('connection'),
       '@x/server': src('server'),
+      // Before '@x/testbed', which would otherwise take this subpath as a path under its index.ts.
+      '@x/testbed/client-scenarios': fileURLToPath(new URL('./packages/testbed/src/client-scenarios.ts', import.meta.url)),
       '@x/testbed': src('testbed'),
     },
   },

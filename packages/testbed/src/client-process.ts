@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { collectChildOutput } from './child-output.js'
 
 /** Configures {@link runClientProcess}. */
 export interface ClientProcessOptions {
@@ -76,32 +77,19 @@ export async function runClientProcess(
   const { timeoutMs = 30_000, input, env = clientEnv(), cwd, signal } = options
   signal?.throwIfAborted()
   const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env, cwd, detached: true })
-  const stdout: Buffer[] = []
-  const stderr: Buffer[] = []
-  let spawnError: Error | undefined
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    killGroup(child.pid)
-  }, timeoutMs)
+  const output = collectChildOutput(child, timeoutMs, () => killGroup(child.pid))
   const onAbort = (): void => killGroup(child.pid)
   signal?.addEventListener('abort', onAbort, { once: true })
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
-  child.stdin.on('error', () => {}) // EPIPE when the client exits before reading its input
-  child.on('error', (err) => {
-    spawnError = err
-  })
   child.stdin.end(input)
   const [code, sig] = (await once(child, 'close').catch(() => [null, null])) as [number | null, NodeJS.Signals | null]
-  clearTimeout(timer)
+  output.stopTimer()
   signal?.removeEventListener('abort', onAbort)
   // A grandchild the client left behind would keep its group alive: end it too.
   killGroup(child.pid)
-  const err = Buffer.concat(stderr).toString('utf8')
+  const err = output.stderr()
   const what = `${file} ${args.join(' ')}`
-  if (spawnError) throw new ClientRunError(what, 'spawn', err, { cause: spawnError })
+  if (output.spawnError) throw new ClientRunError(what, 'spawn', err, { cause: output.spawnError })
   signal?.throwIfAborted()
-  if (timedOut) throw new ClientRunError(what, 'timeout', err)
-  return { stdout: Buffer.concat(stdout), stderr: err, code, signal: sig }
+  if (output.timedOut) throw new ClientRunError(what, 'timeout', err)
+  return { stdout: output.stdout(), stderr: err, code, signal: sig }
 }

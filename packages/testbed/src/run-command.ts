@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { collectChildOutput } from './child-output.js'
 
 /** Configures {@link runCommand}. */
 export interface RunCommandOptions {
@@ -49,31 +50,14 @@ export function runCommand(
       gid,
       cwd,
     })
-    const stdout: Buffer[] = []
-    const stderr: Buffer[] = []
-    let spawnError: Error | undefined
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeoutMs)
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
-    child.stdin.on('error', () => {}) // EPIPE when the command exits before reading its input
-    child.on('error', (err) => {
-      spawnError = err
-    })
+    const output = collectChildOutput(child, timeoutMs, () => child.kill('SIGKILL'))
     child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const out: CommandOutput = {
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        code,
-        signal,
-      }
+      output.stopTimer()
+      const out: CommandOutput = { stdout: output.stdout().toString('utf8'), stderr: output.stderr(), code, signal }
       const what = `${file} ${args.join(' ')}`
+      const { spawnError } = output
       if (spawnError) reject(new Error(`${what}: ${spawnError.message}`, { cause: spawnError }))
-      else if (timedOut) reject(new Error(`${what}: timed out after ${timeoutMs} ms`))
+      else if (output.timedOut) reject(new Error(`${what}: timed out after ${timeoutMs} ms`))
       else if (code !== 0 && !allowFailure) {
         reject(new Error(`${what}: exited with ${code ?? signal}: ${out.stderr.trim()}`))
       } else resolve(out)
