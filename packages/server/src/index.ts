@@ -42,23 +42,7 @@ export type {
   SessionEnvironmentInput,
   SessionUser,
 } from './process/index.js'
-export { listen, SshServer, ServerConnection, ListenError } from './listen/index.js'
-export type {
-  CloseOptions,
-  ListenOptions,
-  ListenTransportOptions,
-  AuthPolicy,
-  ForwardingPolicy,
-  StreamLocalPolicy,
-  ForwardDecision,
-  SessionHandler,
-  SessionRequest,
-  LoginContext,
-  Endpoint,
-  RunAs,
-  Awaitable,
-  ServerLogEvent,
-} from './listen/index.js'
+export * from './listen/index.js'
 export { hashPassword, verifyPassword } from './passwords/scrypt-hash.js'
 export type { HashPasswordOptions } from './passwords/scrypt-hash.js'
 export { PasswordFile } from './passwords/password-file.js'

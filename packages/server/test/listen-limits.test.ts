@@ -28,6 +28,29 @@ const sshAs = (fx: ListenFixture, opts: string[], env?: NodeJS.ProcessEnv) =>
 
 const password = (_user: string, pw: string) => pw === 'open sesame'
 
+/**
+ * Logs in with ssh2's client, one method at a time as `next` picks them, recording each offer
+ * the server made (methods left, partial success); resolves 'ready' or the error's message.
+ */
+async function loginStepByStep(fx: ListenFixture, offers: { left: string[] | null; partial: boolean }[], next: () => unknown): Promise<string> {
+  const client = new ssh2.Client()
+  try {
+    return await new Promise<string>((resolve) => {
+      client.once('ready', () => resolve('ready')).once('error', (err) => resolve(err.message))
+      client.connect({
+        host: '127.0.0.1', port: fx.port, username: fx.user,
+        hostVerifier: (key: Buffer) => key.toString('base64') === fx.hostPublicLine.split(' ')[1],
+        authHandler: (left: string[] | null, partial: boolean | null) => {
+          offers.push({ left, partial: partial === true })
+          return next()
+        },
+      } as ssh2.ConnectConfig)
+    })
+  } finally {
+    client.end()
+  }
+}
+
 describe('listen() authentication with OpenSSH ssh', () => {
   it('takes a password and keyboard-interactive through askpass, and refuses a wrong one', async () => {
     f = await startListenFixture({ auth: { password } })
@@ -76,27 +99,17 @@ describe('listen() authentication with OpenSSH ssh', () => {
     const offers: { left: string[] | null; partial: boolean }[] = []
     const prompted: string[] = []
     const plan = ['keyboard-interactive', 'publickey', 'keyboard-interactive']
-    const client = new ssh2.Client()
-    const outcome = await new Promise<string>((resolve) => {
-      client.once('ready', () => resolve('ready')).once('error', (err) => resolve(err.message))
-      client.connect({
-        host: '127.0.0.1', port: fx.port, username: fx.user,
-        hostVerifier: (key: Buffer) => key.toString('base64') === fx.hostPublicLine.split(' ')[1],
-        authHandler: (left: string[] | null, partial: boolean | null) => {
-          offers.push({ left, partial: partial === true })
-          const next = plan.shift()
-          if (next === 'publickey') return { type: 'publickey', username: fx.user, key: fx.keys.ed25519.privateText }
-          if (next === 'keyboard-interactive') {
-            return { type: 'keyboard-interactive', username: fx.user, prompt: (_n: string, _i: string, _l: string, prompts: { prompt: string }[], finish: (answers: string[]) => void) => {
-              prompted.push(...prompts.map((p) => p.prompt))
-              finish(prompts.map(() => 'open sesame'))
-            } }
-          }
-          return false
-        },
-      } as ssh2.ConnectConfig)
+    const outcome = await loginStepByStep(fx, offers, () => {
+      const next = plan.shift()
+      if (next === 'publickey') return { type: 'publickey', username: fx.user, key: fx.keys.ed25519.privateText }
+      if (next === 'keyboard-interactive') {
+        return { type: 'keyboard-interactive', username: fx.user, prompt: (_n: string, _i: string, _l: string, prompts: { prompt: string }[], finish: (answers: string[]) => void) => {
+          prompted.push(...prompts.map((p) => p.prompt))
+          finish(prompts.map(() => 'open sesame'))
+        } }
+      }
+      return false
     })
-    client.end()
     expect(outcome).toBe('ready')
     expect(offers).toEqual([
       { left: null, partial: false },
@@ -112,20 +125,10 @@ describe('listen() authentication with OpenSSH ssh', () => {
     f = fx
     const offers: { left: string[] | null; partial: boolean }[] = []
     const plan = [fx.keys.ed25519.privateText, fx.keys.ed25519.privateText, fx.keys.ecdsa.privateText]
-    const client = new ssh2.Client()
-    const outcome = await new Promise<string>((resolve) => {
-      client.once('ready', () => resolve('ready')).once('error', (err) => resolve(err.message))
-      client.connect({
-        host: '127.0.0.1', port: fx.port, username: fx.user,
-        hostVerifier: (key: Buffer) => key.toString('base64') === fx.hostPublicLine.split(' ')[1],
-        authHandler: (left: string[] | null, partial: boolean | null) => {
-          offers.push({ left, partial: partial === true })
-          const key = plan.shift()
-          return key === undefined ? false : { type: 'publickey', username: fx.user, key }
-        },
-      } as ssh2.ConnectConfig)
+    const outcome = await loginStepByStep(fx, offers, () => {
+      const key = plan.shift()
+      return key === undefined ? false : { type: 'publickey', username: fx.user, key }
     })
-    client.end()
     expect(outcome).toBe('ready')
     expect(offers).toEqual([
       { left: null, partial: false },

@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { clientKeys, generateKey, type ClientKeys } from '@x/testbed'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { loadPrivateKey, PublicKey, Transport, type PrivateKey, type ServerInterface, type ServerRoleOptions } from '@x/transport'
 
 /** What `ssh` printed and how it exited. */
@@ -42,6 +43,37 @@ export interface ServerFixture {
   closeAll(): Promise<void>
   /** Removes the fixture's temp dir (after closeAll). */
   remove(): Promise<void>
+}
+
+/**
+ * The fixture of the calling test file, made in its `beforeAll`: every listener and transport
+ * closed after each test (after the file's own afterEach hooks, which run first), the temp dir
+ * removed at the end. Its members may be used only inside tests and hooks.
+ */
+export function useServerFixture(): ServerFixture {
+  let made: ServerFixture | undefined
+  const get = (): ServerFixture => {
+    if (!made) throw new Error('the server fixture is made in beforeAll: use it inside tests and hooks')
+    return made
+  }
+  beforeAll(async () => {
+    made = await serverFixture()
+  })
+  afterEach(async () => {
+    await made?.closeAll()
+  })
+  afterAll(async () => {
+    await made?.remove()
+  })
+  return {
+    get keys() { return get().keys },
+    get dir() { return get().dir },
+    allowed: (key) => get().allowed(key),
+    base: (extra) => get().base(extra),
+    listen: (make, serve, options) => get().listen(make, serve, options),
+    closeAll: () => get().closeAll(),
+    remove: () => get().remove(),
+  }
 }
 
 /** Creates the fixture: client keys, a host key, a temp dir. */

@@ -3,20 +3,11 @@ import { connect, createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { startEchoServer, startSshAgent } from '@x/testbed'
 import { ChannelOpenError, type Channel, type ServerChannel, type ServerX11, type Transport } from '@x/transport'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { collect } from './helpers.js'
-import { serverFixture, type ServerFixture } from './server-fixture.js'
+import { useServerFixture } from './server-fixture.js'
 
-let fx: ServerFixture
-beforeAll(async () => {
-  fx = await serverFixture()
-})
-afterEach(async () => {
-  await fx.closeAll()
-})
-afterAll(async () => {
-  await fx.remove()
-})
+const fx = useServerFixture()
 
 /** Serves every accepted channel of `t` with `handle`; a throw ends the channel with status 99. */
 function serveEach(handle: (ch: ServerChannel, t: Transport<'server'>) => Promise<void>): (t: Transport<'server'>) => void {

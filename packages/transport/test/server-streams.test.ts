@@ -7,23 +7,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { writeFile } from 'node:fs/promises'
 import { generateKey } from '@x/testbed'
 import { fixedHostKey, knownHosts, loadPrivateKey, Transport } from '@x/transport'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCommand } from './helpers.js'
-import { runSsh, serverFixture, type ServerFixture } from './server-fixture.js'
+import { runSsh, useServerFixture } from './server-fixture.js'
 
 const LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const STDIO_SERVER = fileURLToPath(new URL('./fixtures/stdio-server.ts', import.meta.url))
 
-let fx: ServerFixture
-beforeAll(async () => {
-  fx = await serverFixture()
-})
-afterEach(async () => {
-  await fx.closeAll()
-})
-afterAll(async () => {
-  await fx.remove()
-})
+const fx = useServerFixture()
 
 describe('the server role over a stream that is not a TCP socket', () => {
   it("serves OpenSSH's ssh over a process's stdio (ProxyCommand), the peer named by server.remoteAddress", async () => {

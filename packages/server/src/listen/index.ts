@@ -1,4 +1,4 @@
-// The listen/ folder's public surface, re-exported by hand from the package's index.ts.
+// The listen/ folder's public surface, re-exported whole by the package's index.ts.
 export { listen, SshServer } from './ssh-server.js'
 export type { CloseOptions } from './ssh-server.js'
 export { ServerConnection } from './server-connection.js'
