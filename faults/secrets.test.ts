@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   ensureSudo,
+  killConnections,
   generateKey,
   startSsh2Server,
   startSshd,
@@ -199,7 +200,7 @@ describe('secrets never leak across forced failures', () => {
       lookForKeys: false,
       interactive: async (_t, _i, prompts) => {
         killed++
-        for (const pid of await kiSshd.connectionPids()) process.kill(pid, 'SIGKILL')
+        await killConnections(kiSshd)
         return prompts.map(() => KI_ANSWER)
       },
     }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Connection, ConnectionLostError, HostKeyError, SSHError } from '@x/connection'
-import { startSshAgent, startSshd, type SshServerHandle } from '@x/testbed'
+import { killConnections, startSshAgent, startSshd, type SshServerHandle } from '@x/testbed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as auth from './snippets/authentication.js'
 import { advice, explain } from './snippets/errors.js'
@@ -77,7 +77,7 @@ describe('docs/getting-started.md waitClosed', () => {
       expect(await orderly).toBeUndefined()
       const lost = start.waitClosed(c)
       await c.open()
-      for (const pid of await own.connectionPids()) process.kill(pid, 'SIGKILL')
+      await killConnections(own)
       expect(await lost).toBeInstanceOf(ConnectionLostError)
       await c.close()
     } finally {

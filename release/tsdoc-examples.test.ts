@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Connection, ConnectionLostError } from '@x/connection'
-import { startSshd, testUser, type SshServerHandle } from '@x/testbed'
+import { killConnections, startSshd, testUser, type SshServerHandle } from '@x/testbed'
 import { Transport, knownHosts } from '@x/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as examples from './snippets/tsdoc.js'
@@ -92,7 +92,7 @@ describe('TSDoc examples run', () => {
 
     const lost = examples.waitClosedExample(c)
     await c.open()
-    for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL')
+    await killConnections(sshd)
     expect(await lost).toBeInstanceOf(ConnectionLostError)
     await c.close()
   })

@@ -8,7 +8,8 @@ import { signalEach, startEchoServer, startSshd, startTlsHttpsServer, testUser, 
 import { ConnectError, ConnectionLostError, TimeoutError, type Connection } from '@x/connection'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionTo } from './helpers.js'
-import { killConnections, settledWithin } from './settle-within.js'
+import { settledWithin } from './settle-within.js'
+import { killConnections } from '@x/testbed'
 
 let sshd: SshdHandle
 let c: Connection

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { forwardLocal } from '../src/forwarding/forward-local.js'
 import { authenticatedTransport, collect } from '../../transport/test/helpers.js'
 import { destroyDialed, dial, dialOutcome, roundTrip, sha256 } from './loopback-dial.js'
-import { killConnections, settledWithin } from './settle-within.js'
+import { settledWithin } from './settle-within.js'
+import { killConnections } from '@x/testbed'
 
 const MiB = 1024 * 1024
 

@@ -10,16 +10,3 @@ export async function settledWithin<T>(promise: Promise<T>, ms: number): Promise
     ac.abort()
   }
 }
-
-/** Kills (SIGKILL) the server-side processes of every connection `server` has open right now. */
-export async function killConnections(server: { connectionPids(): Promise<number[]> }): Promise<number> {
-  const pids = await server.connectionPids()
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
-    }
-  }
-  return pids.length
-}

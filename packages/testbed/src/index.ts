@@ -67,6 +67,7 @@ export {
   childPids,
   descendantPids,
   isProcessAlive,
+  killConnections,
   openFdCount,
   processCommandLine,
   readProcessStat,

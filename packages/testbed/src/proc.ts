@@ -89,6 +89,17 @@ export function openFdCount(): number {
   return readdirSync('/proc/self/fd').length
 }
 
+/**
+ * Kills (SIGKILL) the server-side processes of every connection `server` has open right now; a
+ * process that exits between the listing and the kill (sshd's pre-auth child) is no error.
+ * Resolves with how many were listed.
+ */
+export async function killConnections(server: { connectionPids(): Promise<number[]> }): Promise<number> {
+  const pids = await server.connectionPids()
+  for (const pid of pids) signalQuietly(pid, 'SIGKILL')
+  return pids.length
+}
+
 /** Sends `signal` to `pid`, ignoring a process that is already gone. */
 export function signalQuietly(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -4,7 +4,7 @@
 // stream as if the output were complete and exitStatus() said { code: 0 }: a truncated command
 // output looked like success. Found by faults/integrity-relays.test.ts (a flip 16 KiB into the
 // server's stream, under load). The stream now fails with ConnectionLostError.
-import { startMitmRelay, startSshd, type SshdHandle } from '@x/testbed'
+import { killConnections, startMitmRelay, startSshd, type SshdHandle } from '@x/testbed'
 import { ConnectionLostError, Transport, knownHosts } from '@x/transport'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
@@ -76,7 +76,7 @@ it('a server that hangs up after exit status 0 but before EOF (no ssh2 error, ju
   // processes for this connection, so the kernel closes its socket in order (a FIN, no
   // SSH_MSG_DISCONNECT, no channel EOF).
   const r = await readLateOutput(sshd.port, async () => {
-    for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL')
+    await killConnections(sshd)
   })
   expect(r.status).toEqual({ code: 0, signal: null })
   expect(r.received).toBe(0)
