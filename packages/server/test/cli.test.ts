@@ -1,6 +1,7 @@
 // The x-sshd CLI run as `pnpm x-sshd` runs it (tsx on the source), reached by real OpenSSH clients.
 import { createHash, randomBytes } from 'node:crypto'
-import { chmod, mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { chmod, chown, mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -91,6 +92,25 @@ describe('x-sshd', () => {
     await using echo = await startEchoServer()
     const w = await runCommand(SSH, [...(await clientOptions(port)), '-W', `127.0.0.1:${echo.port}`, `${user}@127.0.0.1`], { allowFailure: true, timeoutMs: 20_000, input: 'ping\n' })
     expect(w.stdout, w.stderr).toBe('ping\n')
+  })
+
+  it('forwards Unix-socket paths too with --allow forward: ssh -R /path:host:port, reached by socat as the login user', async () => {
+    await using cli = serve('--authorized-keys', authorizedKeys, '--allow', 'forward,exec')
+    const port = await cli.listening()
+    await using echo = await startEchoServer()
+    const u = await testUser()
+    const sockets = await mkdtemp(join(tmpdir(), 'x-sshd-streamlocal-'))
+    await chown(sockets, u.uid, u.gid)
+    try {
+      const path = join(sockets, 'r.sock')
+      // The command may start before the listener is bound: it waits for the socket (5 s at most).
+      const command = `for i in $(seq 50); do [ -S ${path} ] && break; sleep 0.1; done; printf via-R | socat -t 5 - UNIX-CONNECT:${path}; stat -c ' %U' ${path}`
+      const r = await runCommand(SSH, [...(await clientOptions(port)), '-o', 'ExitOnForwardFailure=yes', '-R', `${path}:127.0.0.1:${echo.port}`, `${user}@127.0.0.1`, command], { allowFailure: true, timeoutMs: 20_000, input: '' })
+      expect(r.stdout, r.stderr).toBe(`via-R ${u.name}\n`)
+      await waitFor(() => !existsSync(path), { timeoutMs: 10_000, description: 'the socket removed at disconnect' })
+    } finally {
+      await rm(sockets, { recursive: true, force: true })
+    }
   })
 
   it('logs in with a --password-file password through SSH_ASKPASS, logs JSON lines without it, and refuses a wrong one', async () => {

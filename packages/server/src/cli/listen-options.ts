@@ -9,7 +9,7 @@ import { lineLogger } from './log-format.js'
 
 /**
  * Builds the options of listen() from parsed arguments and loaded host keys: exec and shell as
- * real processes when allowed, SFTP on `--root`, both forwardings with `forward`, sessions as
+ * real processes when allowed, SFTP on `--root`, both forwardings (ports and Unix sockets) with `forward`, sessions as
  * the login's account when running as root (else as this process's user).
  *
  * @throws ConfigError when the password file or authorized_keys cannot be read or parsed.
@@ -32,7 +32,8 @@ export async function cliListenOptions(cli: CliOptions, hostKeys: readonly Priva
     exec: cli.allow.has('exec') ? 'process' : undefined,
     shell: cli.allow.has('shell') ? 'process' : undefined,
     sftp: cli.allow.has('sftp') && cli.root !== undefined ? fsSftp({ root: cli.root, readOnly: cli.readOnly }) : undefined,
-    forwarding: cli.allow.has('forward') ? { local: true, remote: true } : undefined,
+    // sshd's AllowTcpForwarding and AllowStreamLocalForwarding together: ports and Unix sockets.
+    forwarding: cli.allow.has('forward') ? { local: true, remote: true, streamLocal: { local: true, remote: true } } : undefined,
     runAs: isRoot ? 'login' : 'self',
     maxStartups: cli.maxStartups,
     log: lineLogger(cli.log),
