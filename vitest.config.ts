@@ -12,6 +12,7 @@ export default defineConfig({
       '@x/ssh-config': src('ssh-config'),
       '@x/connection': src('connection'),
       '@x/server': src('server'),
+      '@x/router': src('router'),
       // Before '@x/testbed', which would otherwise take this subpath as a path under its index.ts.
       '@x/testbed/client-scenarios': fileURLToPath(new URL('./packages/testbed/src/client-scenarios.ts', import.meta.url)),
       '@x/testbed': src('testbed'),

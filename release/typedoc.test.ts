@@ -23,6 +23,6 @@ describe('API reference', () => {
     const output = `${run.stdout}\n${run.stderr}`
     expect(output).not.toMatch(/\[warning\]|\[error\]/)
     expect(run.exitCode).toBe(0)
-    expect((await readdir(join(out, 'modules'))).sort()).toEqual(['_x_connection.html', '_x_gateway.html', '_x_server.html', '_x_ssh-config.html', '_x_transport.html'])
+    expect((await readdir(join(out, 'modules'))).sort()).toEqual(['_x_connection.html', '_x_gateway.html', '_x_router.html', '_x_server.html', '_x_ssh-config.html', '_x_transport.html'])
   }, 150_000)
 })
