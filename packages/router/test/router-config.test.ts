@@ -139,7 +139,7 @@ describe('the router config', () => {
     ['a list at the top', '- a\n', 1, 1, 'the config must be a map'],
   ])('refuses %s at file:line:column', (_what, text, line, column, message) => {
     const err = refusal(text)
-    expect(err.code).toBe('ERR_ROUTER_CONFIG')
+    expect(err.code).toBe('ERR_SSH_ROUTER_CONFIG')
     expect({ line: err.line, column: err.column }).toEqual({ line, column })
     expect(err.message).toContain(message)
     expect(err.message.startsWith(`/etc/x-ssh-router/router.yaml:${line}:${column}: `)).toBe(true)
@@ -179,13 +179,13 @@ describe('the router config', () => {
     it('resolves relative paths against the file\'s directory and names the file in refusals', async () => {
       const file = join(dir, 'router.yaml')
       await writeFile(file, `${MINIMAL.replace('/k]', 'host_key]')}route_select: nope\n`)
-      await expect(loadRouterConfig(file)).rejects.toMatchObject({ code: 'ERR_ROUTER_CONFIG', file, line: 5, message: expect.stringMatching(new RegExp(`^${file}:5:15: route_select`)) })
+      await expect(loadRouterConfig(file)).rejects.toMatchObject({ code: 'ERR_SSH_ROUTER_CONFIG', file, line: 5, message: expect.stringMatching(new RegExp(`^${file}:5:15: route_select`)) })
       await writeFile(file, MINIMAL.replace('/k]', 'host_key]'))
       expect((await loadRouterConfig(file)).hostKeys).toEqual([join(dir, 'host_key')])
     })
 
     it('refuses a file it cannot read with its errno code, at line 1', async () => {
-      await expect(loadRouterConfig(join(dir, 'missing.yaml'))).rejects.toMatchObject({ code: 'ERR_ROUTER_CONFIG', line: 1, message: expect.stringContaining('cannot read the config (ENOENT)') })
+      await expect(loadRouterConfig(join(dir, 'missing.yaml'))).rejects.toMatchObject({ code: 'ERR_SSH_ROUTER_CONFIG', line: 1, message: expect.stringContaining('cannot read the config (ENOENT)') })
     })
   })
 })

@@ -7,7 +7,7 @@ import { SSHError, type SSHErrorOptions } from '@x/transport'
  */
 export class RouterConfigError extends SSHError {
   override readonly name = 'RouterConfigError' as const
-  override readonly code = 'ERR_ROUTER_CONFIG' as const
+  override readonly code = 'ERR_SSH_ROUTER_CONFIG' as const
   /** The config file, or undefined for a config given as text without a name. */
   readonly file: string | undefined
   /** The 1-based line at fault. */
@@ -16,7 +16,7 @@ export class RouterConfigError extends SSHError {
   readonly column: number
 
   static {
-    this.brand('ERR_ROUTER_CONFIG')
+    this.brand('ERR_SSH_ROUTER_CONFIG')
   }
 
   /** Creates the error for the problem `what` at `line:column` of `file`. */

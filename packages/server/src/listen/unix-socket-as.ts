@@ -7,10 +7,9 @@
  * user's permissions on every directory of the path, and the socket is the user's.
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { lstat, unlink } from 'node:fs/promises'
 import { createConnection, Server, Socket } from 'node:net'
-import { SETPRIV } from '../process/spawn-plan.js'
+import { asCredentials } from '../process/spawn-plan.js'
 import type { SessionUser } from '../process/user.js'
 
 /** What identifies the socket file a bind made, so that only that file is ever removed. @internal */
@@ -94,16 +93,14 @@ export function needsHelper(user: SessionUser): boolean {
 function runHelper(args: readonly [string, string, string], options: AsAccountOptions): Promise<{ answer: HelperAnswer; handle: unknown }> {
   options.signal?.throwIfAborted()
   const { user } = options
-  const node = [process.execPath, '-e', HELPER, ...args]
-  let file = node[0]!
-  let argv = node.slice(1)
-  if (needsHelper(user)) {
-    if (!existsSync(SETPRIV)) return Promise.reject(new UnixSocketError('EPERM', args[1], { cause: new Error(`acting as ${user.name} needs ${SETPRIV} (Debian package util-linux)`) }))
-    file = SETPRIV
-    argv = [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...node]
+  let command: { file: string; args: string[] }
+  try {
+    command = asCredentials(needsHelper(user) ? user : undefined, user.name, process.execPath, ['-e', HELPER, ...args])
+  } catch (err) {
+    return Promise.reject(new UnixSocketError('EPERM', args[1], { cause: err }))
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], env: {}, cwd: '/', serialization: 'json' })
+    const child = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], env: {}, cwd: '/', serialization: 'json' })
     let settled = false
     const finish = (err: Error | undefined, value?: { answer: HelperAnswer; handle: unknown }): void => {
       if (settled) return

@@ -53,10 +53,20 @@ export function argsWithoutArgv0(plan: SpawnPlan): string[] {
  * @throws Error when a change of user is needed and setpriv is not installed.
  */
 export function asUser(plan: SpawnPlan, userName: string, file: string, args: readonly string[]): { file: string; args: string[] } {
-  if (!plan.credentials) return { file, args: [...args] }
+  return asCredentials(plan.credentials, userName, file, args)
+}
+
+/**
+ * {@link asUser} for credentials alone: `file args` unchanged when `credentials` is undefined,
+ * else wrapped in setpriv with the user's groups.
+ *
+ * @throws Error when a change of user is needed and setpriv is not installed.
+ */
+export function asCredentials(credentials: { readonly uid: number; readonly gid: number } | undefined, userName: string, file: string, args: readonly string[]): { file: string; args: string[] } {
+  if (!credentials) return { file, args: [...args] }
   if (!existsSync(SETPRIV)) {
-    throw new Error(`running a session as ${userName} needs ${SETPRIV} (Debian package util-linux)`)
+    throw new Error(`acting as ${userName} needs ${SETPRIV} (Debian package util-linux)`)
   }
-  const { uid, gid } = plan.credentials
+  const { uid, gid } = credentials
   return { file: SETPRIV, args: [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', file, ...args] }
 }
