@@ -178,7 +178,8 @@ export class Connection {
 
   /** Starts an interactive shell (with a pty unless `pty: false`) and returns its Channel. */
   async shell(options: SessionOptions = {}): Promise<SessionChannel> {
-    return this.#session((c) => c.invokeShell(), { ...options, pty: options.pty ?? true }, options.signal)
+    const pty = options.pty ?? true
+    return this.#session((c) => c.invokeShell({ pty: pty !== false }), { ...options, pty }, options.signal)
   }
 
   /** Returns this connection's SFTP client (one per connection, opened on first use); Fabric's `sftp()`. */

@@ -1,11 +1,27 @@
 /**
- * `@x/router`: a routing SSH gateway in the spirit of CEA's sshproxy (DESIGN.md §5). So far: its
- * config file, the nodeset and duration notations, and the override rules. The public surface,
- * listed by hand.
+ * `@x/router`: a routing SSH gateway in the spirit of CEA's sshproxy (DESIGN.md §5): our SSH
+ * server in front, a Connection to the chosen host of a pool behind, every client channel
+ * relayed; routing as a function with the YAML config as one; state behind one store interface.
+ * The public surface, listed by hand.
  *
  * @packageDocumentation
  * @module @x/router
  */
+export { Router } from './router/router.js'
+export type { RouterOptions, RouterListener } from './router/router.js'
+export { RouteError } from './router/route-error.js'
+export type { RouterLogEvent, RouterEvent, RouteRefusal } from './router/router-log.js'
+export type { RouteContext, RouteEndpoint, RouteFunction, RouteTarget } from './route/route-context.js'
+export { settingsOfTarget, hostPortOf } from './route/route-target.js'
+export { configRoute } from './route/config-route.js'
+export { unixGroupsOf } from './route/unix-groups.js'
+export type { UpstreamOptions } from './upstream/upstream-options.js'
+export { DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS } from './upstream/upstream-options.js'
+export { UpstreamSessionError } from './relay/session-relay.js'
+export { MemoryStore } from './state/memory-store.js'
+export type { MemoryStoreOptions } from './state/memory-store.js'
+export { RouterStoreError } from './state/router-store.js'
+export type { RouterStore, HostHealth, HostRecord, LiveConnection, ConnectionClaim, ConnectionTicket, ConnectionFilter } from './state/router-store.js'
 export { expandNodeset, NodesetError, MAX_NODES } from './nodeset.js'
 export { parseDuration, MAX_DURATION_MS } from './duration.js'
 export { RouterConfigError } from './config/config-error.js'

@@ -105,9 +105,13 @@ export class SessionChannel extends Channel {
     return this.#start({ kind: 'exec', command, pty: this.#pty, env: { ...this.#env } })
   }
 
-  /** Starts an interactive shell; paramiko's `invoke_shell`. Requests a pty unless one was set. */
-  invokeShell(): Promise<void> {
-    return this.#start({ kind: 'shell', pty: this.#pty ?? {}, env: { ...this.#env } })
+  /**
+   * Starts an interactive shell; paramiko's `invoke_shell`. Requests a pty (default settings
+   * unless {@link getPty} set them), except with `pty: false`: a shell without a terminal, as
+   * `ssh -T host` asks for.
+   */
+  invokeShell(options: { readonly pty?: boolean | undefined } = {}): Promise<void> {
+    return this.#start({ kind: 'shell', pty: options.pty === false ? undefined : (this.#pty ?? {}), env: { ...this.#env } })
   }
 
   /** Starts a subsystem such as 'sftp'; paramiko's `invoke_subsystem`. */

@@ -6,7 +6,10 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Channel, ServerChannel, Transport } from '@x/transport'
-import type { Awaitable } from './listen-options.js'
+import type { Awaitable, RemoteListener } from './listen-options.js'
+
+/** Makes a tcpip-forward listener elsewhere ({@link ForwardingPolicy.listen}), bound to one login. @internal */
+export type ListenerMaker = (address: string, port: number, open: (origin: readonly [string, number]) => Promise<Channel>) => Awaitable<RemoteListener | false>
 
 /** Joins two streams both ways; either side's end or error tears both down. @internal */
 export function relay(a: Channel | ServerChannel, b: Duplex): void {
@@ -30,7 +33,7 @@ export function bindAddressOf(address: string): string {
 
 /** The connection's forwarding state. @internal */
 export class Forwardings {
-  readonly #listeners = new Map<string, Server>()
+  readonly #listeners = new Map<string, Server | RemoteListener>()
   readonly #sockets = new Set<Socket>()
   readonly #streams = new Set<Duplex>()
   #closed = false
@@ -62,9 +65,13 @@ export class Forwardings {
     channel.once('close', () => sock.destroy())
   }
 
-  /** Starts a tcpip-forward listener; resolves with the port bound, or false when it cannot bind. */
-  async listen(transport: Transport<'server'>, address: string, port: number): Promise<number | false> {
+  /**
+   * Starts a tcpip-forward listener — here, or through `make` — and resolves with the port
+   * bound, or false when it cannot bind.
+   */
+  async listen(transport: Transport<'server'>, address: string, port: number, make?: ListenerMaker): Promise<number | false> {
     if (this.#closed) return false
+    if (make) return this.#listenWith(make, transport, address, port)
     const host = bindAddressOf(address)
     const server = createServer((sock) => {
       this.#track(sock)
@@ -90,6 +97,19 @@ export class Forwardings {
     const a = server.address()
     bound = typeof a === 'object' && a ? a.port : port
     this.#listeners.set(`${address}\0${port === 0 ? bound : port}`, server)
+    return bound
+  }
+
+  async #listenWith(make: ListenerMaker, transport: Transport<'server'>, address: string, port: number): Promise<number | false> {
+    let bound = port
+    const listener = await make(address, port, (origin) => transport.openForwardedTcpipChannel([address, bound], origin))
+    if (listener === false) return false
+    bound = listener.port
+    if (this.#closed) {
+      listener.close()
+      return false
+    }
+    this.#listeners.set(`${address}\0${port === 0 ? bound : port}`, listener)
     return bound
   }
 

@@ -10,6 +10,7 @@ export type {
   ForwardingPolicy,
   StreamLocalPolicy,
   ForwardDecision,
+  RemoteListener,
   SessionHandler,
   SessionRequest,
   LoginContext,

@@ -58,6 +58,14 @@ export interface SessionRequest {
  */
 export type SessionHandler = (channel: ServerChannel, request: SessionRequest) => Awaitable<void>
 
+/** A tcpip-forward listener made by {@link ForwardingPolicy.listen}. */
+export interface RemoteListener {
+  /** The port it listens on. */
+  readonly port: number
+  /** Stops listening (cancel-tcpip-forward, or the connection's end). */
+  close(): void
+}
+
 /** A forwarding decision: a fixed answer or a callback per request. */
 export type ForwardDecision<A extends unknown[]> = boolean | ((login: LoginContext, ...args: A) => Awaitable<boolean>)
 
@@ -76,6 +84,13 @@ export interface ForwardingPolicy {
    * `host:port` (e.g. to reach names only the server knows, or a Unix socket).
    */
   readonly connect?: ((login: LoginContext, host: string, port: number) => Awaitable<Duplex>) | undefined
+  /**
+   * Makes the listener of an allowed tcpip-forward request, instead of a TCP listener on this
+   * machine (a router asks the host it routes to). For each connection the listener takes,
+   * `open(origin)` opens the forwarded-tcpip channel to the client. Resolves with the port
+   * bound (the asked one, or the one chosen for port 0) and how to stop, or false to refuse.
+   */
+  readonly listen?: ((login: LoginContext, address: string, port: number, open: (origin: readonly [string, number]) => Promise<Channel>) => Awaitable<RemoteListener | false>) | undefined
   /** auth-agent-req (`ssh -A`): `'process'` sessions get an SSH_AUTH_SOCK reaching the client's agent. */
   readonly agent?: ForwardDecision<[]> | undefined
   /**
@@ -161,8 +176,12 @@ export interface ListenOptions {
   readonly shell?: SessionHandler | 'process' | undefined
   /** The 'sftp' subsystem (e.g. `fsSftp({ root })`); absent: refused. */
   readonly sftp?: SftpSubsystemHandler | undefined
-  /** Other subsystems by name. */
-  readonly subsystems?: Readonly<Record<string, SessionHandler>> | undefined
+  /**
+   * Other subsystems: handlers by name, or one handler for every name (it reads
+   * `request.subsystem`; a router relays them all). With a single handler, 'sftp' goes to it
+   * unless `sftp` is set.
+   */
+  readonly subsystems?: Readonly<Record<string, SessionHandler>> | SessionHandler | undefined
   /** Forwarding; default none. */
   readonly forwarding?: ForwardingPolicy | undefined
   /** Whom `'process'` sessions run as: the login's local account (default), this process's user, or a given one. */

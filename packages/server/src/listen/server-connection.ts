@@ -153,7 +153,8 @@ export class ServerConnection {
         const r = login.restrictions
         if (!r.allowPortForwarding() || !r.allowListen(address, port)) return this.#refuse('tcpip-forward', `${address}:${port} (authorized_keys)`)
         if (!(await decide(o.forwarding?.remote, login, address, port))) return this.#refuse('tcpip-forward', `${address}:${port}`)
-        const bound = await this.#forwardings.listen(this.transport, address, port)
+        const make = o.forwarding?.listen
+        const bound = await this.#forwardings.listen(this.transport, address, port, make ? (a, p, open) => make(login, a, p, open) : undefined)
         if (bound !== false) emitLog(o.log, { event: 'forward', id: this.id, kind: 'remote', host: address, port: bound })
         return bound
       },

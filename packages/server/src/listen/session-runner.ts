@@ -26,7 +26,9 @@ export function handlerFor(options: ResolvedListenOptions, request: { kind: Sess
   if (request.forced || request.kind === 'exec') return options.exec
   if (request.kind === 'shell') return options.shell
   if (request.subsystem === 'sftp' && options.sftp) return 'sftp'
-  return request.subsystem !== undefined ? options.subsystems?.[request.subsystem] : undefined
+  if (request.subsystem === undefined) return undefined
+  const subsystems = options.subsystems
+  return typeof subsystems === 'function' ? subsystems : subsystems?.[request.subsystem]
 }
 
 /** The account a login acts as: `'process'` sessions, and the sockets of streamlocal forwarding. @internal */

@@ -146,7 +146,7 @@ class Ssh2ClientProtocol implements ClientProtocol {
         return
       }
       case 'shell':
-        client.shell(ptyOf(request.pty ?? {}), env ? { env } : {}, done)
+        client.shell(request.pty ? ptyOf(request.pty) : false, env ? { env } : {}, done)
         return
       case 'subsystem':
         client.subsys(request.name, done)
