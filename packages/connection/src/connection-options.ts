@@ -64,6 +64,11 @@ export interface ConnectionOptions {
    */
   readonly forwardAgent?: boolean | string | undefined
   /**
+   * Which sessions forward the agent: `'all'` (default, as `ssh -A`), or `'requested'` — only
+   * those whose channel calls `requestAgentForwarding()` before its exec or shell.
+   */
+  readonly forwardAgentSessions?: 'all' | 'requested' | undefined
+  /**
    * How to reach the host: a Connection to jump through (borrowed: it stays open when this one
    * closes), or a ProxyCommand (`%h %p %r %n` expanded; run by /bin/sh). Conflicts with ssh_config
    * or `proxyJump` raise GatewayConflictError: one host never has both a jump and a ProxyCommand.
@@ -109,6 +114,9 @@ export function resolveConnectionOptions(options: ConnectionOptions = {}): Resol
   }
   if (options.forwardAgent !== undefined && typeof options.forwardAgent !== 'boolean' && (typeof options.forwardAgent !== 'string' || options.forwardAgent === '')) {
     throw new TypeError('forwardAgent must be a boolean or an agent socket path')
+  }
+  if (options.forwardAgentSessions !== undefined && options.forwardAgentSessions !== 'all' && options.forwardAgentSessions !== 'requested') {
+    throw new TypeError("forwardAgentSessions must be 'all' or 'requested'")
   }
   if (options.debug !== undefined && typeof options.debug !== 'function') throw new TypeError('debug must be a function')
   const maxSessions = options.maxSessions ?? 10

@@ -84,6 +84,8 @@ export interface HostSettings {
   readonly algorithms: ConfiguredAlgorithms
   /** Agent forwarding: `forwardAgent`, else ForwardAgent; a string is a socket path or `$VARIABLE`. */
   readonly forwardAgent: boolean | string
+  /** Which sessions forward it (`forwardAgentSessions`). */
+  readonly forwardAgentSessions: 'all' | 'requested'
   readonly auth: HostAuthSettings
   readonly hostKeys: HostKeySettings
   /** ssh_config's own ProxyJump / ProxyCommand for this host (the route weighs them against options). */
@@ -123,6 +125,7 @@ export function resolveHostSettings(spec: HostSpec, options: ResolvedConnectionO
     compression: configFlag(sshConfig, 'compression'),
     algorithms: changedAlgorithms(sshConfig),
     forwardAgent: options.forwardAgent ?? forwardAgentFrom(configString(sshConfig, 'forwardagent')),
+    forwardAgentSessions: options.forwardAgentSessions ?? 'all',
     auth: {
       agent: agentFrom(auth.agent, configString(sshConfig, 'identityagent')),
       identitiesOnly: configFlag(sshConfig, 'identitiesonly'),

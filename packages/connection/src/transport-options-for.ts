@@ -25,7 +25,7 @@ export function transportOptionsFor(settings: HostSettings, debug: ((line: strin
     port: settings.port,
     keepalive: settings.keepalive,
     algorithms: transportAlgorithms(settings.algorithms),
-    ...(agentForwarding ? { agentForwarding } : {}),
+    ...(agentForwarding ? { agentForwarding, agentForwardingSessions: settings.forwardAgentSessions } : {}),
     compression: settings.compression,
     // connectTimeoutMs / ConnectTimeout bound the handshake too (a ProxyCommand or server that
     // never answers), as the option says; OpenSSH bounds its banner exchange with it.

@@ -3,12 +3,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, readFile, writeFile, rm } from 'node:fs/promises'
-import { createConnection } from 'node:net'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createConnection, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import nodePty from 'node-pty'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Connection, loadPrivateKey } from '@x/connection'
-import { freePort, runCommand, startEchoServer, waitFor } from '@x/testbed'
+import { freePort, runCommand, startEchoServer, startSshAgent, waitFor } from '@x/testbed'
 import type { TcpServerHandle } from '@x/testbed'
 import { startPool, startRouter, type Pool, type RouterFixture } from './support/router-site.js'
 
@@ -196,6 +197,50 @@ describe('Router relay: forwarding, scp, rsync, a resized terminal, signals', ()
     await waitFor(() => out.includes('ready'), { timeoutMs: 15_000 })
     expect(ch.sendSignal('TERM')).toBe(true)
     expect(await ch.exitStatus()).toEqual({ code: null, signal: 'SIGTERM' })
+  })
+})
+
+describe('Router relay: the client agent reaches the host (ssh -A), and -D', () => {
+  let pool: Pool
+  let r: RouterFixture
+  let http: Server
+  let httpPort = 0
+  beforeAll(async () => {
+    pool = await startPool(1)
+    r = await startRouter(pool)
+    http = createHttpServer((_req, res) => res.end('through socks\n'))
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()))
+    httpPort = (http.address() as AddressInfo).port
+  }, 60_000)
+  afterAll(async () => {
+    await r?.close()
+    await pool?.close()
+    await new Promise((resolve) => http?.close(resolve))
+  })
+
+  it('lists the client agent\'s key with ssh-add -l on the host, and only with -A', async () => {
+    await using agent = await startSshAgent()
+    const env = { SSH_AUTH_SOCK: agent.socketPath }
+    await runCommand('/usr/bin/ssh-add', [pool.keys.rsa.privatePath], { env, timeoutMs: 10_000 })
+    const a = await runCommand(SSH, ['-A', ...r.ssh, `${pool.user}@127.0.0.1`, 'ssh-add -l'], { env, allowFailure: true, timeoutMs: 20_000, input: '' })
+    expect(a.code, a.stderr).toBe(0)
+    expect(a.stdout).toContain(pool.keys.rsa.fingerprint)
+    const none = await runCommand(SSH, [...r.ssh, `${pool.user}@127.0.0.1`, 'echo "[${SSH_AUTH_SOCK-unset}]"'], { env, allowFailure: true, timeoutMs: 20_000, input: '' })
+    expect(none.stdout).toBe('[unset]\n')
+  })
+
+  it('serves ssh -D: curl --socks5-hostname reaches a web server through the host', async () => {
+    const port = await freePort()
+    const d = spawn(SSH, [...r.ssh, '-N', '-o', 'ExitOnForwardFailure=yes', '-D', `127.0.0.1:${port}`, `${pool.user}@127.0.0.1`], { stdio: 'ignore' })
+    try {
+      const body = await waitFor(async () => {
+        const c = await runCommand('/usr/bin/curl', ['-sS', '--max-time', '5', '--socks5-hostname', `127.0.0.1:${port}`, `http://localhost:${httpPort}/`], { allowFailure: true, timeoutMs: 10_000 })
+        return c.code === 0 ? c.stdout : undefined
+      }, { timeoutMs: 15_000 })
+      expect(body).toBe('through socks\n')
+    } finally {
+      await stopChild(d)
+    }
   })
 })
 

@@ -222,6 +222,7 @@ export class ClientSession {
       algorithms: buildAlgorithms(this.options, verifier, this.name),
       debug: this.options.debug,
       agentForwarding: this.options.agentForwarding,
+      agentForwardingSessions: this.options.agentForwardingSessions,
     }, {
       onReadyForAuth: () => this.auth.readyForAuth(),
       onAuthRefused: () => this.auth.refused(),

@@ -36,8 +36,8 @@ export interface SessionBackend {
 
 /** The first request of a session channel, with the settings gathered before it. @internal */
 export type SessionRequest =
-  | { kind: 'exec'; command: string; pty: PtyOptions | undefined; env: Record<string, string> }
-  | { kind: 'shell'; pty: PtyOptions | undefined; env: Record<string, string> }
+  | { kind: 'exec'; command: string; pty: PtyOptions | undefined; env: Record<string, string>; agentForward?: boolean | undefined }
+  | { kind: 'shell'; pty: PtyOptions | undefined; env: Record<string, string>; agentForward?: boolean | undefined }
   | { kind: 'subsystem'; name: string; env: Record<string, string> }
 
 /**
@@ -65,6 +65,7 @@ export class SessionChannel extends Channel {
   readonly #backend: SessionBackend
   #control: SessionControl | undefined
   #pty: PtyOptions | undefined
+  #agentForward = false
   readonly #env: Record<string, string> = {}
   #started = false
   #exit: ExitStatus | undefined
@@ -102,7 +103,7 @@ export class SessionChannel extends Channel {
    */
   exec(command: string): Promise<void> {
     if (typeof command !== 'string') return Promise.reject(new TypeError('command must be a string'))
-    return this.#start({ kind: 'exec', command, pty: this.#pty, env: { ...this.#env } })
+    return this.#start({ kind: 'exec', command, pty: this.#pty, env: { ...this.#env }, agentForward: this.#agentForward })
   }
 
   /**
@@ -111,7 +112,17 @@ export class SessionChannel extends Channel {
    * `ssh -T host` asks for.
    */
   invokeShell(options: { readonly pty?: boolean | undefined } = {}): Promise<void> {
-    return this.#start({ kind: 'shell', pty: options.pty === false ? undefined : (this.#pty ?? {}), env: { ...this.#env } })
+    return this.#start({ kind: 'shell', pty: options.pty === false ? undefined : (this.#pty ?? {}), env: { ...this.#env }, agentForward: this.#agentForward })
+  }
+
+  /**
+   * Asks for agent forwarding (auth-agent-req@openssh.com) with the coming exec or shell, when
+   * the transport's `agentForwardingSessions` is `'requested'` (with `'all'` every session asks
+   * anyway); paramiko's `request_forward_agent`. Without an `agentForwarding` socket it does nothing.
+   */
+  requestAgentForwarding(): void {
+    this.#beforeStart('requestAgentForwarding')
+    this.#agentForward = true
   }
 
   /** Starts a subsystem such as 'sftp'; paramiko's `invoke_subsystem`. */

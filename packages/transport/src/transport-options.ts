@@ -55,6 +55,12 @@ export interface TransportOptions {
    */
   readonly agentForwarding?: string | undefined
   /**
+   * Which sessions forward the agent of `agentForwarding`: `'all'` (default, as `ssh -A`) or
+   * `'requested'` — only those that call {@link SessionChannel.requestAgentForwarding} (a
+   * router forwarding each client session's agent only when the client asked).
+   */
+  readonly agentForwardingSessions?: 'all' | 'requested' | undefined
+  /**
    * What only the server role reads (version, banner, attempt cap, login grace, the peer's
    * address over a non-TCP stream). The server role also reads `algorithms.kex` (group
    * exchange removed), `keepalive` and `closeGraceMs`; the rest is the client role's.
@@ -76,6 +82,7 @@ export interface ResolvedTransportOptions {
   readonly debug: ((line: string) => void) | undefined
   readonly closeGraceMs: number
   readonly agentForwarding: string | undefined
+  readonly agentForwardingSessions: 'all' | 'requested'
 }
 
 function checkMs(value: unknown, name: string, fallback: number): number {
@@ -108,6 +115,9 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
   if (options.agentForwarding !== undefined && (typeof options.agentForwarding !== 'string' || options.agentForwarding === '')) {
     throw new TypeError('agentForwarding must be the path of an agent socket')
   }
+  if (options.agentForwardingSessions !== undefined && options.agentForwardingSessions !== 'all' && options.agentForwardingSessions !== 'requested') {
+    throw new TypeError("agentForwardingSessions must be 'all' or 'requested'")
+  }
   const t = options.timeouts ?? {}
   const a = options.algorithms ?? {}
   let keepalive: ResolvedTransportOptions['keepalive']
@@ -137,6 +147,7 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
     debug: options.debug,
     closeGraceMs: checkMs(options.closeGraceMs, 'closeGraceMs', 2_000),
     agentForwarding: options.agentForwarding,
+    agentForwardingSessions: options.agentForwardingSessions ?? 'all',
   })
 }
 

@@ -43,6 +43,7 @@ async function startUpstream(channel: ServerChannel, request: SessionRequest, up
     const pty = channel.pty
     if (pty) up.getPty({ term: pty.term, cols: pty.cols, rows: pty.rows, width: pty.width, height: pty.height, modes: { ...pty.modes } })
     for (const [name, value] of Object.entries({ ...channel.env, ...options.environment })) up.setEnvironmentVariable(name, value)
+    if (channel.agentForwarding && request.kind !== 'subsystem') up.requestAgentForwarding()
     // A forced command (authorized_keys command=) on the router runs on the host instead.
     if (request.kind === 'exec' || request.command !== undefined) await up.exec(request.command ?? '')
     else if (request.kind === 'shell') await up.invokeShell({ pty: pty !== undefined })

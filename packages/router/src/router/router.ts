@@ -149,6 +149,7 @@ export class Router {
       forwarding: {
         local: true,
         remote: true,
+        agent: true,
         connect: (login, host, port) => this.#connect(server, service, login, host, port),
         listen: (login, addr, port, open) => this.#remoteListen(server, service, login, addr, port, open),
       },
@@ -211,6 +212,7 @@ export class Router {
           reportFailure: (host) => (o.reportFailure ? o.reportFailure(host, store) : void store.markHost(host.text, 'down').catch(() => undefined)),
           upstream: o.upstream,
           maxSessions: o.maxSessions ?? 10,
+          clientTransport: [...server.connections].find((c) => c.login === login)?.transport,
           log: o.log,
         })
     link.catch(() => undefined)

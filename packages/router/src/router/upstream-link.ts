@@ -4,7 +4,9 @@
  * client sees anything — admitted by the store under the per-user limit, and closed with the
  * client connection (the host is then remembered for stickiness).
  */
+import { userInfo } from 'node:os'
 import type { Connection } from '@x/connection'
+import { openAgentSocket, type AgentSocket } from '@x/server'
 import type { Transport } from '@x/transport'
 import type { HostPort, RouteSettings } from '../config/route-settings.js'
 import { ByteCounter } from '../relay/byte-counter.js'
@@ -29,6 +31,8 @@ export interface LinkDeps {
   readonly reportFailure: (host: HostPort) => void
   readonly upstream: UpstreamOptions
   readonly maxSessions: number
+  /** The client connection's transport, whose agent the host's sessions may reach. */
+  readonly clientTransport: Transport<'server'> | undefined
   readonly log: ((event: RouterLogEvent) => void) | undefined
 }
 
@@ -57,9 +61,11 @@ export class UpstreamLink {
   readonly counter = new ByteCounter()
   readonly #ticket: ConnectionTicket
   readonly #timer: NodeJS.Timeout
+  readonly #agent: AgentSocket | undefined
   #closing: Promise<void> | undefined
 
-  private constructor(host: HostPort, settings: RouteSettings, connection: Connection, ticket: ConnectionTicket) {
+  private constructor(host: HostPort, settings: RouteSettings, connection: Connection, ticket: ConnectionTicket, agent: AgentSocket | undefined) {
+    this.#agent = agent
     this.host = host
     this.settings = settings
     this.connection = connection
@@ -100,12 +106,24 @@ export class UpstreamLink {
       if (err instanceof RouteError) throw err
       throw refused(deps, id, ctx.user, refuse('store', banner, err))
     }
+    const agent = deps.clientTransport ? await openAgentSocket(deps.clientTransport, routerAccount()).catch(() => undefined) : undefined
+    try {
+      return await UpstreamLink.#connect(ctx, id, clientSignal, deps, settings, candidates, agent)
+    } catch (err) {
+      await agent?.close()
+      throw err
+    }
+  }
+
+  static async #connect(ctx: RouteContext, id: number, clientSignal: AbortSignal, deps: LinkDeps, settings: RouteSettings, candidates: HostPort[], agent: AgentSocket | undefined): Promise<UpstreamLink> {
+    const banner = settings.errorBanner
+    const limit = settings.maxConnectionsPerUser
     const sticky = settings.mode === 'sticky' ? await deps.store.stickyHost(ctx.user, settings.service).catch(() => undefined) : undefined
     let attempts = 0
     for (const host of candidates) {
       if (clientSignal.aborted) break
       attempts++
-      const connection = upstreamConnection(host, ctx.user, deps.upstream, deps.maxSessions)
+      const connection = upstreamConnection(host, ctx.user, deps.upstream, deps.maxSessions, agent?.path)
       const stop = (): void => void connection.close()
       clientSignal.addEventListener('abort', stop, { once: true })
       try {
@@ -136,7 +154,7 @@ export class UpstreamLink {
         break
       }
       emitRouterLog(deps.log, { event: 'route', id, user: ctx.user, service: settings.service, host: host.text, sticky: sticky === host.text, attempts })
-      return new UpstreamLink(host, settings, connection, ticket)
+      return new UpstreamLink(host, settings, connection, ticket, agent)
     }
     throw refused(deps, id, ctx.user, refuse(clientSignal.aborted ? 'closing' : 'no-host', banner))
   }
@@ -151,6 +169,7 @@ export class UpstreamLink {
     this.#closing ??= (async () => {
       clearInterval(this.#timer)
       await this.connection.close().catch(() => undefined)
+      await this.#agent?.close().catch(() => undefined)
       await this.#ticket.release(this.settings.mode === 'sticky' ? this.settings.stickyTtlMs : 0).catch(() => undefined)
     })()
     return this.#closing
@@ -160,4 +179,10 @@ export class UpstreamLink {
 function refused(deps: LinkDeps, id: number, user: string, err: RouteError): RouteError {
   emitRouterLog(deps.log, { event: 'route-refused', id, user, reason: err.reason })
   return err
+}
+
+/** The account the router runs as: its agent sockets stay its own. */
+function routerAccount(): { name: string; uid: number; gid: number; home: string; shell: string } {
+  const me = userInfo()
+  return { name: me.username, uid: me.uid, gid: me.gid, home: me.homedir, shell: me.shell ?? '' }
 }

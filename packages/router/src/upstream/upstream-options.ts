@@ -24,8 +24,9 @@ export const DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS = 5_000
 /**
  * The Connection to `host` for a client logged in as `clientUser`: no ssh_config, no agent, no
  * default keys — only what `options` names, so the router's own account cannot leak into routing.
+ * `agentSocket` reaches the client's agent; sessions forward it only when asked.
  */
-export function upstreamConnection(host: HostPort, clientUser: string, options: UpstreamOptions, maxSessions: number): Connection {
+export function upstreamConnection(host: HostPort, clientUser: string, options: UpstreamOptions, maxSessions: number, agentSocket?: string): Connection {
   return new Connection(host.host, {
     port: host.port,
     user: options.user ?? clientUser,
@@ -36,5 +37,7 @@ export function upstreamConnection(host: HostPort, clientUser: string, options: 
     ...(options.proxyJump ? { proxyJump: options.proxyJump } : {}),
     ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
     maxSessions,
+    // The client's agent, for the sessions whose client asked for it (ssh -A).
+    ...(agentSocket ? { forwardAgent: agentSocket, forwardAgentSessions: 'requested' as const } : {}),
   })
 }

@@ -11,13 +11,18 @@ import type { Transport } from '@x/transport'
 import type { SessionUser } from '../process/user.js'
 import { relay } from './forwarding.js'
 
-/** A listening agent socket; `close()` removes it and ends its connections. @internal */
+/** A listening agent socket; `close()` removes it and ends its connections. */
 export interface AgentSocket extends AsyncDisposable {
   readonly path: string
   close(): Promise<void>
 }
 
-/** Makes the socket for `user`; connections are relayed over `transport`. @internal */
+/**
+ * Makes an SSH_AUTH_SOCK for `user` (owned by them when this process is root) in a private
+ * directory; each connection to it becomes an auth-agent@openssh.com channel to the client of
+ * `transport`, which must have asked for agent forwarding (else the open is refused and the
+ * connection closed).
+ */
 export async function openAgentSocket(transport: Transport<'server'>, user: SessionUser): Promise<AgentSocket> {
   const dir = await mkdtemp(join(tmpdir(), 'ssh-'))
   const sockets = new Set<Socket>()

@@ -3,6 +3,8 @@ export { listen, SshServer } from './ssh-server.js'
 export type { CloseOptions } from './ssh-server.js'
 export { ServerConnection } from './server-connection.js'
 export { ListenError } from './listen-error.js'
+export { openAgentSocket } from './agent-socket.js'
+export type { AgentSocket } from './agent-socket.js'
 export type {
   ListenOptions,
   ListenTransportOptions,

@@ -91,7 +91,9 @@ export function startClientAdapter(sock: Duplex, config: ClientConnectConfig, ho
     ...(config.debug ? { debug: config.debug } : {}),
     // ssh2 1.17 then requests agent forwarding on every exec/shell session and connects the
     // server's auth-agent@openssh.com channels to this socket.
-    ...(config.agentForwarding ? { agent: config.agentForwarding, agentForward: true } : {}),
+    // With 'requested', the socket is given without agentForward: ssh2 then asks only for the
+    // sessions whose exec/shell options carry agentForward.
+    ...(config.agentForwarding ? { agent: config.agentForwarding, agentForward: config.agentForwardingSessions !== 'requested' } : {}),
   }
   client.connect(connectConfig)
   // ssh2 1.17 does not update its methodsLeft after an agent key fails, nor report a partial
@@ -139,14 +141,15 @@ class Ssh2ClientProtocol implements ClientProtocol {
     if (env) askEnvReplies(client)
     switch (request.kind) {
       case 'exec': {
-        const opts: { env?: Record<string, string>; pty?: ReturnType<typeof ptyOf> } = {}
+        const opts: { env?: Record<string, string>; pty?: ReturnType<typeof ptyOf>; agentForward?: boolean } = {}
         if (env) opts.env = env
+        if (request.agentForward) opts.agentForward = true
         if (request.pty) opts.pty = ptyOf(request.pty)
         client.exec(request.command, opts, done)
         return
       }
       case 'shell':
-        client.shell(request.pty ? ptyOf(request.pty) : false, env ? { env } : {}, done)
+        client.shell(request.pty ? ptyOf(request.pty) : false, { ...(env ? { env } : {}), ...(request.agentForward ? { agentForward: true } : {}) }, done)
         return
       case 'subsystem':
         client.subsys(request.name, done)

@@ -92,6 +92,8 @@ export interface ClientConnectConfig {
   readonly debug?: ((message: string) => void) | undefined
   /** An agent socket to forward to sessions (auth-agent@openssh.com), when set. */
   readonly agentForwarding?: string | undefined
+  /** 'all': every exec/shell session requests it; 'requested': those whose request says so. */
+  readonly agentForwardingSessions?: 'all' | 'requested' | undefined
 }
 
 /** One client connection, as Transport and its helpers use it. @internal */
