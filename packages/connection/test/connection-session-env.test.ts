@@ -71,6 +71,20 @@ describe('SetEnv and SendEnv from ssh_config', () => {
     expect(Buffer.concat(out).toString()).toContain('a b:c')
   })
 
+  it('starts shell({ pty: false }) without a terminal, and shell() with one', async () => {
+    const run = async (pty: boolean | undefined) => {
+      const sh = await c.shell(pty === undefined ? {} : { pty })
+      const out: Buffer[] = []
+      sh.on('data', (d: Buffer) => out.push(d))
+      // Computed, so a terminal's echo of the typed line cannot match.
+      sh.end('echo "T-$(tty -s && echo Y || echo N)"; exit\n')
+      await sh.exitStatus()
+      return Buffer.concat(out).toString()
+    }
+    expect(await run(false)).toMatch(/(^|\n)T-N\n$/)
+    expect(await run(undefined)).toMatch(/T-Y\r\n/)
+  })
+
   it('lists SetEnv names the server does not accept in refusedEnv, and still runs the command', async () => {
     await using other = connectionTo(sshd, {}, ['SetEnv NOT_ACCEPTED=1 XSSH_OK=1'])
     const r = await other.run('printf "%s|%s" "$NOT_ACCEPTED" "$XSSH_OK"')
