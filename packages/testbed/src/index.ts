@@ -108,4 +108,6 @@ export type {
 } from './python-clients.js'
 export { isListeningOnLoopback } from './listening.js'
 export { makeClientScratch } from './client-scratch.js'
+export { sourceCli } from './source-cli.js'
+export type { SourceCli, CliProcess } from './source-cli.js'
 export type { ClientScratch } from './client-scratch.js'

@@ -138,7 +138,8 @@ class ConfigParser {
       if (!e) r.fail(root, `"${key}" is required`)
       return e.value
     }
-    const listen = r.list(need('listen'), 'listen').map((n) => this.#hostPort(n, 'listen', undefined))
+    // Port 0 listens on a free port (x-ssh-router serve prints the one chosen).
+    const listen = r.list(need('listen'), 'listen').map((n) => this.#hostPort(n, 'listen', undefined, true))
     if (listen.length === 0) r.fail(top.get('listen')!.value, 'listen needs at least one address')
     const hostKeys = r.list(need('host_keys'), 'host_keys').map((n) => this.#path(n, 'host_keys'))
     if (hostKeys.length === 0) r.fail(top.get('host_keys')!.value, 'host_keys needs at least one key file')
@@ -153,18 +154,19 @@ class ConfigParser {
   }
 
   /** A `host:port`; `defaultPort` undefined makes the port required. */
-  #hostPort(node: YamlNode, name: string, defaultPort: number | undefined): HostPort {
+  #hostPort(node: YamlNode, name: string, defaultPort: number | undefined, allowPortZero = false): HostPort {
     const text = this.#r.text(node, name).trim()
-    return this.#splitHostPort(node, name, text, defaultPort)
+    return this.#splitHostPort(node, name, text, defaultPort, allowPortZero)
   }
 
-  #splitHostPort(node: YamlNode, name: string, text: string, defaultPort: number | undefined): HostPort {
+  #splitHostPort(node: YamlNode, name: string, text: string, defaultPort: number | undefined, allowPortZero = false): HostPort {
     const split = splitHostPort(text)
     if (!split || split.delim === '/' || split.host === '' || (split.host.startsWith('[') && !isIP(cleanHostname(split.host)))) this.#r.fail(node, `${name}: "${text}" is not host:port`)
     const host = cleanHostname(split.host)
     if (split.rest === undefined && defaultPort === undefined) this.#r.fail(node, `${name}: "${text}" needs a port`)
     const port = split.rest === undefined ? defaultPort! : Number(split.rest)
-    if (!/^\d+$/.test(split.rest ?? '22') || !Number.isInteger(port) || port < 1 || port > 65535) this.#r.fail(node, `${name}: "${text}" has no valid port (1–65535)`)
+    const min = allowPortZero ? 0 : 1
+    if (!/^\d+$/.test(split.rest ?? '22') || !Number.isInteger(port) || port < min || port > 65535) this.#r.fail(node, `${name}: "${text}" has no valid port (${min}–65535)`)
     if (!isIP(host) && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) this.#r.fail(node, `${name}: "${host}" is not a host name or address`)
     return { host, port, text: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` }
   }

@@ -95,6 +95,7 @@ export class Router {
   readonly #store: RouterStore
   readonly #ownStore: boolean
   #route: RouteFunction
+  #upstream: UpstreamOptions
   readonly #listeners: RouterListener[] = []
   readonly #links = new Map<LoginContext, { id: number; link: Promise<UpstreamLink>; server: SshServer }>()
   #nextId = 1
@@ -102,11 +103,10 @@ export class Router {
 
   constructor(options: RouterOptions) {
     if (!options || typeof options.route !== 'function') throw new TypeError('Router needs a route function')
-    if (!options.upstream || !Array.isArray(options.upstream.knownHostsFiles) || options.upstream.knownHostsFiles.length === 0) {
-      throw new TypeError('upstream.knownHostsFiles must name at least one known_hosts file: host keys are always checked')
-    }
+    checkUpstream(options.upstream)
     this.#options = options
     this.#route = options.route
+    this.#upstream = options.upstream
     this.#ownStore = options.store === undefined
     this.#store = options.store ?? new MemoryStore()
   }
@@ -125,6 +125,12 @@ export class Router {
   setRoute(route: RouteFunction): void {
     if (typeof route !== 'function') throw new TypeError('route must be a function')
     this.#route = route
+  }
+
+  /** Replaces how the router logs in to hosts; connections routed from now on use it. */
+  setUpstream(upstream: UpstreamOptions): void {
+    checkUpstream(upstream)
+    this.#upstream = upstream
   }
 
   /**
@@ -210,7 +216,7 @@ export class Router {
           store,
           order: (settings, user) => (o.order ?? defaultOrder)(settings, user, store),
           reportFailure: (host) => (o.reportFailure ? o.reportFailure(host, store) : void store.markHost(host.text, 'down').catch(() => undefined)),
-          upstream: o.upstream,
+          upstream: this.#upstream,
           maxSessions: o.maxSessions ?? 10,
           clientTransport: [...server.connections].find((c) => c.login === login)?.transport,
           log: o.log,
@@ -271,6 +277,12 @@ export class Router {
     } catch {
       return false
     }
+  }
+}
+
+function checkUpstream(upstream: UpstreamOptions): void {
+  if (!upstream || !Array.isArray(upstream.knownHostsFiles) || upstream.knownHostsFiles.length === 0) {
+    throw new TypeError('upstream.knownHostsFiles must name at least one known_hosts file: host keys are always checked')
   }
 }
 
