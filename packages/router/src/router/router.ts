@@ -7,6 +7,10 @@ import { listen, type AuthPolicy, type ListenTransportOptions, type LoginContext
 import type { Channel, PrivateKey, ServerChannel } from '@x/transport'
 import type { Duplex } from 'node:stream'
 import type { HostPort, RouteSettings } from '../config/route-settings.js'
+import { HostProber } from '../health/host-prober.js'
+import type { ProbePool } from '../health/prober-options.js'
+import { orderCandidates, type Candidate } from '../select/order-candidates.js'
+import { RoundRobinCounter } from '../select/round-robin-counter.js'
 import { openFromHost, listenOnHost } from '../relay/forward-relay.js'
 import { relaySession, UpstreamSessionError } from '../relay/session-relay.js'
 import type { RouteContext, RouteEndpoint, RouteFunction } from '../route/route-context.js'
@@ -32,12 +36,14 @@ export interface RouterOptions {
   /** Routing state; default a {@link MemoryStore} of this instance (closed with the router; a given store is not). */
   readonly store?: RouterStore | undefined
   /**
-   * Orders a pool's hosts for one connection (sticky host first, unusable hosts left out);
-   * default: the route's selection over the store's host states.
+   * The pools probed in the background (each host every `checkIntervalMs` when > 0); hosts
+   * of other routes are probed right before use. {@link Router.setPools} replaces them.
    */
-  readonly order?: ((settings: RouteSettings, user: string, store: RouterStore) => Promise<HostPort[]>) | undefined
-  /** Called when a real connection attempt found a host unreachable (passive health marking); default marks it down in the store. */
-  readonly reportFailure?: ((host: HostPort, store: RouterStore) => void) | undefined
+  readonly pools?: readonly ProbePool[] | undefined
+  /** Health checking: a prober of its own (default, on the store), or one given (not closed with the router). */
+  readonly prober?: HostProber | undefined
+  /** The randomness of `random` selection, uniform on [0, 1); default `Math.random`. */
+  readonly random?: (() => number) | undefined
   /** The Unix groups of a user (for routes that match on groups); default `id -Gn`. */
   readonly groups?: ((user: string) => Promise<readonly string[]>) | undefined
   /** Session channels per client connection (and per upstream connection); default 10. */
@@ -62,18 +68,6 @@ export interface RouterListener {
   readonly server: SshServer
 }
 
-/** The default order: the pool in config order, without disabled hosts or hosts known to be down. */
-async function defaultOrder(settings: RouteSettings, user: string, store: RouterStore): Promise<HostPort[]> {
-  const sticky = settings.mode === 'sticky' ? await store.stickyHost(user, settings.service) : undefined
-  const usable: HostPort[] = []
-  for (const h of settings.dest) {
-    const rec = await store.host(h.text)
-    if (rec?.state !== 'disabled' && rec?.state !== 'down') usable.push(h)
-  }
-  const first = usable.find((h) => h.text === sticky)
-  return first ? [first, ...usable.filter((h) => h !== first)] : usable
-}
-
 /**
  * A routing SSH gateway. `await router.listen('0.0.0.0:2222')` serves one address; every client
  * channel (exec, shell with pty, subsystems such as sftp, `-L`/`-W`/`-D`, `-R`) is relayed to
@@ -94,6 +88,9 @@ export class Router {
   readonly #options: RouterOptions
   readonly #store: RouterStore
   readonly #ownStore: boolean
+  readonly #prober: HostProber
+  readonly #ownProber: boolean
+  readonly #turns = new RoundRobinCounter()
   #route: RouteFunction
   #upstream: UpstreamOptions
   readonly #listeners: RouterListener[] = []
@@ -109,11 +106,24 @@ export class Router {
     this.#upstream = options.upstream
     this.#ownStore = options.store === undefined
     this.#store = options.store ?? new MemoryStore()
+    this.#ownProber = options.prober === undefined
+    this.#prober = options.prober ?? new HostProber({ store: this.#store, pools: options.pools })
+    if (this.#ownProber) this.#prober.start()
   }
 
   /** The routing state. */
   get store(): RouterStore {
     return this.#store
+  }
+
+  /** The health prober. */
+  get prober(): HostProber {
+    return this.#prober
+  }
+
+  /** Replaces the pools probed in the background (a config reload). */
+  setPools(pools: readonly ProbePool[]): void {
+    this.#prober.setPools(pools)
   }
 
   /** The addresses served so far. */
@@ -179,6 +189,7 @@ export class Router {
     this.#closing ??= (async () => {
       await Promise.all(this.#listeners.map((l) => l.server.close(options)))
       await Promise.all([...this.#links.values()].map((e) => e.link.then((l) => l.close(), () => undefined)))
+      if (this.#ownProber) await this.#prober.close()
       if (this.#ownStore) await this.#store.close()
     })()
     return this.#closing
@@ -214,8 +225,9 @@ export class Router {
       : UpstreamLink.open(this.#context(login, service, command), id, login.signal, {
           route: this.#route,
           store,
-          order: (settings, user) => (o.order ?? defaultOrder)(settings, user, store),
-          reportFailure: (host) => (o.reportFailure ? o.reportFailure(host, store) : void store.markHost(host.text, 'down').catch(() => undefined)),
+          order: (settings, user): Promise<Candidate[]> => orderCandidates(settings, user, store, { roundRobin: this.#turns, random: o.random }),
+          probe: async (host, signal) => (await this.#prober.check(host, { signal })).up,
+          reportFailure: (host) => void this.#prober.reportFailure(host).catch(() => undefined),
           upstream: this.#upstream,
           maxSessions: o.maxSessions ?? 10,
           clientTransport: [...server.connections].find((c) => c.login === login)?.transport,

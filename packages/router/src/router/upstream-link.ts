@@ -10,6 +10,7 @@ import { openAgentSocket, type AgentSocket } from '@x/server'
 import type { Transport } from '@x/transport'
 import type { HostPort, RouteSettings } from '../config/route-settings.js'
 import { ByteCounter } from '../relay/byte-counter.js'
+import type { Candidate } from '../select/order-candidates.js'
 import type { RouteContext, RouteFunction } from '../route/route-context.js'
 import { settingsOfTarget } from '../route/route-target.js'
 import type { ConnectionTicket, RouterStore } from '../state/router-store.js'
@@ -25,8 +26,10 @@ const RATES_INTERVAL_MS = 2_000
 export interface LinkDeps {
   readonly route: RouteFunction
   readonly store: RouterStore
-  /** The pool's hosts in the order to try them (sticky host first, down and disabled ones left out). */
-  readonly order: (settings: RouteSettings, user: string) => Promise<HostPort[]>
+  /** The pool's hosts in the order to try them (sticky host first, unusable ones left out). */
+  readonly order: (settings: RouteSettings, user: string) => Promise<Candidate[]>
+  /** Probes a candidate whose health record is missing or stale; false skips it. */
+  readonly probe: (host: HostPort, signal: AbortSignal) => Promise<boolean>
   /** Tells health checking that a real attempt found `host` unreachable. */
   readonly reportFailure: (host: HostPort) => void
   readonly upstream: UpstreamOptions
@@ -97,7 +100,7 @@ export class UpstreamLink {
     }
     const banner = settings.errorBanner
     const limit = settings.maxConnectionsPerUser
-    let candidates: HostPort[]
+    let candidates: Candidate[]
     try {
       // A cheap early refusal; the store's admit below is what enforces the limit.
       if (limit > 0 && (await deps.store.connections({ user: ctx.user })).length >= limit) throw refused(deps, id, ctx.user, refuse('limit', banner))
@@ -115,13 +118,13 @@ export class UpstreamLink {
     }
   }
 
-  static async #connect(ctx: RouteContext, id: number, clientSignal: AbortSignal, deps: LinkDeps, settings: RouteSettings, candidates: HostPort[], agent: AgentSocket | undefined): Promise<UpstreamLink> {
+  static async #connect(ctx: RouteContext, id: number, clientSignal: AbortSignal, deps: LinkDeps, settings: RouteSettings, candidates: Candidate[], agent: AgentSocket | undefined): Promise<UpstreamLink> {
     const banner = settings.errorBanner
     const limit = settings.maxConnectionsPerUser
-    const sticky = settings.mode === 'sticky' ? await deps.store.stickyHost(ctx.user, settings.service).catch(() => undefined) : undefined
     let attempts = 0
-    for (const host of candidates) {
+    for (const { dest: host, needsProbe, sticky } of candidates) {
       if (clientSignal.aborted) break
+      if (needsProbe && !(await deps.probe(host, clientSignal).catch(() => false))) continue
       attempts++
       const connection = upstreamConnection(host, ctx.user, deps.upstream, deps.maxSessions, agent?.path)
       const stop = (): void => void connection.close()
@@ -153,7 +156,7 @@ export class UpstreamLink {
         await connection.close().catch(() => undefined)
         break
       }
-      emitRouterLog(deps.log, { event: 'route', id, user: ctx.user, service: settings.service, host: host.text, sticky: sticky === host.text, attempts })
+      emitRouterLog(deps.log, { event: 'route', id, user: ctx.user, service: settings.service, host: host.text, sticky, attempts })
       return new UpstreamLink(host, settings, connection, ticket, agent)
     }
     throw refused(deps, id, ctx.user, refuse(clientSignal.aborted ? 'closing' : 'no-host', banner))

@@ -11,6 +11,7 @@ import { Router, type RouterListener, type RouterOptions } from '../router/route
 import { emitRouterLog, type RouterLogEvent } from '../router/router-log.js'
 import type { RouterStore } from '../state/router-store.js'
 import type { UpstreamOptions } from '../upstream/upstream-options.js'
+import type { ProbePool } from '../health/prober-options.js'
 import { frontAuthPolicy } from './front-auth.js'
 
 /** Options of {@link ConfiguredRouter.start}. */
@@ -21,6 +22,12 @@ export interface ConfiguredRouterOptions {
   readonly store?: RouterStore | undefined
   /** More Router options (limits, the front leg's transport options). */
   readonly router?: Partial<Omit<RouterOptions, 'route' | 'hostKeys' | 'auth' | 'upstream' | 'store' | 'log'>> | undefined
+}
+
+/** Every pool the config can route to (top level and overrides), for background probing. */
+export function poolsOf(config: RouterConfig): ProbePool[] {
+  const s = config.settings
+  return [{ dest: s.dest, checkIntervalMs: s.checkIntervalMs }, ...config.overrides.map((o) => ({ dest: o.settings.dest ?? s.dest, checkIntervalMs: o.settings.checkIntervalMs ?? s.checkIntervalMs }))]
 }
 
 function upstreamOf(config: RouterConfig): UpstreamOptions {
@@ -73,6 +80,7 @@ export class ConfiguredRouter {
         ...(auth.password ? { password: async (user: string, password: string) => (await current().password?.(user, password)) === true } : {}),
       },
       upstream: upstreamOf(config),
+      pools: poolsOf(config),
       store: options.store,
       log: options.log,
     })
@@ -112,6 +120,7 @@ export class ConfiguredRouter {
         // Every part checked before any is applied: a reload is all or nothing.
         this.router.setUpstream(upstream)
         this.router.setRoute(configRoute(next))
+        this.router.setPools(poolsOf(next))
         this.#auth.policy = auth
         this.#config = next
         emitRouterLog(this.#log, { event: 'config-reload', ok: true })
