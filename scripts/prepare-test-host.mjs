@@ -1,6 +1,6 @@
 // Prepares this machine for the real-server tests (DESIGN.md §4): installs OpenSSH server and
 // client, Dropbear (server, dbclient, dropbearconvert), PuTTY's plink/psftp/puttygen, Debian's
-// python3 paramiko and asyncssh, socat, openssl, sudo, rsync, PostgreSQL, iproute2 (`ip netns`,
+// python3 paramiko and asyncssh, socat, openssl, sudo, rsync, PostgreSQL, etcd, iproute2 (`ip netns`,
 // `tc`) and util-linux (`nsenter`) when one of their binaries is missing, and creates /run/sshd
 // (sshd refuses to start without its privilege-separation directory). The isolated gateway site
 // (startSite) also needs root and a kernel with network namespaces and the htb/pfifo qdiscs
@@ -33,6 +33,8 @@ const requiredBinaries = () => ({
   curl: ['/usr/bin/curl'], // examples/forward-remote.ts runs it on the server side
   rsync: ['/usr/bin/rsync'], // @x/server's process tests run rsync -e ssh both ways
   sudo: ['/usr/bin/sudo', '/usr/sbin/visudo'],
+  // A real etcd v3 for the router's shared state (startEtcd runs its own, never the packaged service).
+  'etcd-server': ['/usr/bin/etcd'],
   postgresql: ['postgres', 'initdb', 'pg_isready', 'psql'].map((name) => `${postgresBinDir()}/${name}`),
 })
 const APT_TIMEOUT_MS = 10 * 60_000

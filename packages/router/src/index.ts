@@ -32,6 +32,8 @@ export type { ProbeOutcome, ProbeFailure, ProbeSshOptions } from './health/probe
 export { DEFAULT_RISE, DEFAULT_FALL } from './health/rise-fall.js'
 export { ConfiguredRouter } from './service/configured-router.js'
 export type { ConfiguredRouterOptions } from './service/configured-router.js'
+export { EtcdStore, DEFAULT_ETCD_PREFIX } from './state/etcd-store.js'
+export type { EtcdStoreOptions } from './state/etcd-store.js'
 export { MemoryStore } from './state/memory-store.js'
 export type { MemoryStoreOptions } from './state/memory-store.js'
 export { RouterStoreError } from './state/router-store.js'

@@ -108,6 +108,8 @@ export type {
 } from './python-clients.js'
 export { isListeningOnLoopback } from './listening.js'
 export { makeClientScratch } from './client-scratch.js'
+export { startEtcd, ETCD } from './etcd.js'
+export type { EtcdHandle, EtcdOptions } from './etcd.js'
 export { sourceCli } from './source-cli.js'
 export type { SourceCli, CliProcess } from './source-cli.js'
 export type { ClientScratch } from './client-scratch.js'
