@@ -10,6 +10,7 @@ import { configRoute } from '../route/config-route.js'
 import { Router, type RouterListener, type RouterOptions } from '../router/router.js'
 import { emitRouterLog, type RouterLogEvent } from '../router/router-log.js'
 import type { RouterStore } from '../state/router-store.js'
+import { ResilientStore } from '../state/resilient-store.js'
 import type { UpstreamOptions } from '../upstream/upstream-options.js'
 import type { ProbePool } from '../health/prober-options.js'
 import { frontAuthPolicy } from './front-auth.js'
@@ -48,6 +49,8 @@ export class ConfiguredRouter {
   readonly #log: ((event: RouterLogEvent) => void) | undefined
   #config: RouterConfig
   readonly #auth: { policy: AuthPolicy }
+  /** The store this router opened (closed with it), if it opened one. */
+  #ownStore: RouterStore | undefined
   #reloading: Promise<void> = Promise.resolve()
 
   private constructor(path: string, config: RouterConfig, router: Router, auth: { policy: AuthPolicy }, log: ((event: RouterLogEvent) => void) | undefined) {
@@ -65,6 +68,9 @@ export class ConfiguredRouter {
   static async start(path: string, options: ConfiguredRouterOptions = {}): Promise<ConfiguredRouter> {
     const config = await loadRouterConfig(path)
     const [hostKeys, auth] = await Promise.all([Promise.all(config.hostKeys.map((f) => loadPrivateKey(f))), frontAuthPolicy(config.frontAuth)])
+    const log = options.log
+    const ownStore = options.store === undefined && config.etcd ? await ResilientStore.open(config.etcd, { warn: (message) => emitRouterLog(log, { event: 'store', message }) }) : undefined
+    const store = options.store ?? ownStore
     // listen() fixes which methods are offered; what they check follows reloads through this holder.
     const holder = { policy: auth }
     const current = (): AuthPolicy => holder.policy
@@ -81,14 +87,15 @@ export class ConfiguredRouter {
       },
       upstream: upstreamOf(config),
       pools: poolsOf(config),
-      store: options.store,
+      store,
       log: options.log,
     })
     const self = new ConfiguredRouter(path, config, router, holder, options.log)
+    self.#ownStore = ownStore
     try {
       for (const l of config.listen) await router.listen({ address: l.host, port: l.port })
     } catch (err) {
-      await router.close({ timeoutMs: 0 })
+      await self.close({ timeoutMs: 0 })
       throw err
     }
     return self
@@ -134,8 +141,9 @@ export class ConfiguredRouter {
   }
 
   /** Drains and closes the router (see {@link Router.close}). */
-  close(options: { timeoutMs?: number | undefined } = {}): Promise<void> {
-    return this.router.close(options)
+  async close(options: { timeoutMs?: number | undefined } = {}): Promise<void> {
+    await this.router.close(options)
+    await this.#ownStore?.close()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
