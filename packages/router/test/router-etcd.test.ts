@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authorizedKeysText, generateKey, runCommand, sourceCli, startEtcd, STATE_DIR, testUser, waitFor } from '@x/testbed'
 import type { CliProcess, EtcdHandle } from '@x/testbed'
+import { Etcd3 } from 'etcd3'
 import { ConfiguredRouter, EtcdStore, type RouterLogEvent } from '../src/index.js'
 import { startPool, type Pool } from './support/router-site.js'
 
@@ -164,4 +165,17 @@ describe('routers sharing one etcd', () => {
       return seen
     }, { timeoutMs: 20_000, intervalMs: 500, description: 'routing through etcd again' })
   }, 90_000)
+
+  it('leaves no lease in etcd once every router stopped', async () => {
+    for (const r of routers) await r[Symbol.asyncDispose]()
+    await watcher.close()
+    const raw = new Etcd3({ hosts: etcd.endpoint })
+    try {
+      // Sticky history leases run out on their own (2 s here); instance leases went with their routers.
+      await waitFor(async () => ((await raw.leaseClient.leaseLeases()).leases ?? []).length === 0, { timeoutMs: 10_000, description: 'no lease left' })
+    } finally {
+      raw.close()
+    }
+    watcher = await EtcdStore.open({ endpoints: [etcd.endpoint], keyTtlMs: 5_000, mandatory: false }, { prefix: PREFIX })
+  })
 })

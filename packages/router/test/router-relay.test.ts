@@ -66,17 +66,18 @@ describe('Router relay (OpenSSH ssh → router → sshd)', () => {
     expect(res.stdout).toMatch(/(^|\n)not a tty\nh1\n$/)
   })
 
-  it('serves sftp -b put and get byte-exact through the host\'s sftp-server', async () => {
+  it('serves sftp -b put and get of 64 MiB byte-exact through the host\'s sftp-server', async () => {
     const src = join(pool.dir, 'up.bin')
-    await writeFile(src, randomBytes(3_000_000))
+    await writeFile(src, randomBytes(64 * 1024 * 1024))
     const back = join(pool.dir, 'down.bin')
     const batch = join(pool.dir, 'batch')
     const remote = `/tmp/x-router-up-${process.pid}.bin`
     await writeFile(batch, `put ${src} ${remote}\nget ${remote} ${back}\nrm ${remote}\n`)
-    const res = await runCommand(SFTP, [...r.scp, '-b', batch, `${pool.user}@127.0.0.1`], { allowFailure: true, timeoutMs: 30_000 })
+    const res = await runCommand(SFTP, [...r.scp, '-b', batch, `${pool.user}@127.0.0.1`], { allowFailure: true, timeoutMs: 90_000 })
     expect(res.code, res.stderr).toBe(0)
     expect(await sha(back)).toBe(await sha(src))
     await rm(back, { force: true })
+    await rm(src, { force: true })
   })
 
   it('relays ssh -W to a service the host reaches', async () => {

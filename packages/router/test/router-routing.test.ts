@@ -113,6 +113,25 @@ describe('Router routing over a pool of three sshd hosts', () => {
     }
   }, 120_000)
 
+  it('bandwidth sends a new connection away from the host whose connection moves the most bytes', async () => {
+    target = { ...target, routeSelect: 'bandwidth', mode: 'balanced' }
+    // A stream that keeps moving: its rates reach the store within the router's 2 s update.
+    const heavy = spawn(SSH, [...r.ssh, `${pool.user}@127.0.0.1`, 'echo "$X_HOST"; exec cat /dev/zero'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    let first = ''
+    heavy.stdout!.on('data', (d: Buffer) => {
+      if (first === '') first = d.toString().split('\n')[0]!
+    })
+    try {
+      await waitFor(() => first !== '', { timeoutMs: 20_000 })
+      expect(first).toBe('h1') // no rates yet: config order
+      await waitFor(async () => (await r.router.store.connections()).some((c) => c.bytesOutRate > 1_000_000), { timeoutMs: 10_000, description: 'rates published' })
+      // h2 and h3 move nothing: the tie goes by connections, then config order.
+      expect(await spread(3)).toEqual({ h2: 3 })
+    } finally {
+      await release([{ child: heavy }])
+    }
+  }, 60_000)
+
   it('sticky sends a user with a live session to its host, and is free again after the TTL', async () => {
     target = { ...target, routeSelect: 'round-robin', mode: 'sticky', stickyTtlMs: 1_500 }
     const routes = () => r.log.filter((e) => e.event === 'route')

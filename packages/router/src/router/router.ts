@@ -30,11 +30,11 @@ export interface RouterOptions {
   /** The router's host keys (one per type). */
   readonly hostKeys: readonly PrivateKey[]
   /** Who may log in to the router (the front leg), as `listen()` takes it. */
-  readonly auth: AuthPolicy
+  readonly frontAuth: AuthPolicy
   /** How the router logs in to the hosts. */
   readonly upstream: UpstreamOptions
-  /** Routing state; default a {@link MemoryStore} of this instance (closed with the router; a given store is not). */
-  readonly store?: RouterStore | undefined
+  /** Routing state: a store; default a {@link MemoryStore} of this instance (closed with the router; a given store is not). */
+  readonly state?: RouterStore | undefined
   /**
    * The pools probed in the background (each host every `checkIntervalMs` when > 0); hosts
    * of other routes are probed right before use. {@link Router.setPools} replaces them.
@@ -78,7 +78,7 @@ export interface RouterListener {
  * await using router = new Router({
  *   route: () => ({ dest: ['node1', 'node2'], routeSelect: 'round-robin' }),
  *   hostKeys: [await loadPrivateKey('/etc/x-ssh-router/host_ed25519')],
- *   auth: { authorizedKeys: await AuthorizedKeys.load('/etc/x-ssh-router/keys') },
+ *   frontAuth: { authorizedKeys: await AuthorizedKeys.load('/etc/x-ssh-router/keys') },
  *   upstream: { identity: '/etc/x-ssh-router/id_ed25519', knownHostsFiles: ['/etc/x-ssh-router/known_hosts'] },
  * })
  * await router.listen('127.0.0.1:2222')
@@ -104,8 +104,8 @@ export class Router {
     this.#options = options
     this.#route = options.route
     this.#upstream = options.upstream
-    this.#ownStore = options.store === undefined
-    this.#store = options.store ?? new MemoryStore()
+    this.#ownStore = options.state === undefined
+    this.#store = options.state ?? new MemoryStore()
     this.#ownProber = options.prober === undefined
     this.#prober = options.prober ?? new HostProber({ store: this.#store, pools: options.pools })
     if (this.#ownProber) this.#prober.start()
@@ -156,7 +156,7 @@ export class Router {
       host: service.address,
       port: service.port,
       hostKeys: o.hostKeys,
-      auth: o.auth,
+      auth: o.frontAuth,
       exec: session,
       shell: session,
       subsystems: session,

@@ -22,7 +22,7 @@ export interface ConfiguredRouterOptions {
   /** The store to use instead of the one the config names (tests, embedding). */
   readonly store?: RouterStore | undefined
   /** More Router options (limits, the front leg's transport options). */
-  readonly router?: Partial<Omit<RouterOptions, 'route' | 'hostKeys' | 'auth' | 'upstream' | 'store' | 'log'>> | undefined
+  readonly router?: Partial<Omit<RouterOptions, 'route' | 'hostKeys' | 'frontAuth' | 'upstream' | 'state' | 'log'>> | undefined
 }
 
 /** Every pool the config can route to (top level and overrides), for background probing. */
@@ -78,7 +78,7 @@ export class ConfiguredRouter {
       ...options.router,
       route: configRoute(config),
       hostKeys,
-      auth: {
+      frontAuth: {
         ...(auth.authorizedKeys ? { authorizedKeys: async (user: string) => {
           const k = current().authorizedKeys
           return typeof k === 'function' ? k(user) : k
@@ -87,7 +87,7 @@ export class ConfiguredRouter {
       },
       upstream: upstreamOf(config),
       pools: poolsOf(config),
-      store,
+      state: store,
       log: options.log,
     })
     const self = new ConfiguredRouter(path, config, router, holder, options.log)

@@ -78,7 +78,7 @@ export async function startRouter(pool: Pool, options: Partial<RouterOptions> = 
   const router = new Router({
     route: () => ({ dest: pool.hosts.map((h) => h.text) }),
     hostKeys: [await loadPrivateKey(host.privatePath)],
-    auth: { authorizedKeys: AuthorizedKeys.parse(authorizedKeysText(pool.keys)) },
+    frontAuth: { authorizedKeys: AuthorizedKeys.parse(authorizedKeysText(pool.keys)) },
     upstream: { identity: pool.keys.ecdsa.privatePath, knownHostsFiles: [pool.knownHostsFile] },
     log: (e) => log.push(e),
     ...options,
