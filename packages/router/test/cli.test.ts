@@ -42,6 +42,13 @@ describe('x-ssh-router check', () => {
     expect(r.stdout).toMatch(/override 1 \(line 8\) when users alice:\n {2}dest \(1\): big1:22/)
   })
 
+  it('accepts the example config the README shows', async () => {
+    const r = await cli.run(['check', '--config', fileURLToPath(new URL('../examples/router.yaml', import.meta.url))])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('dest (12): node01:22')
+    expect(r.stdout).toMatch(/override 1 \(line \d+\) when groups ops:/)
+  })
+
   it('names the file, line and column of what is wrong and exits 1', async () => {
     const file = join(dir, 'bad.yaml')
     await writeFile(file, 'listen: [127.0.0.1:2222]\nhost_keys: [k]\nfront_auth: { authorized_keys: /k/%u }\nupstream: { known_hosts: kh }\ndest: ["n[3-1]"]\n')

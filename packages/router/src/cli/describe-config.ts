@@ -7,6 +7,8 @@ import type { RouterConfig } from '../config/router-config.js'
 import type { MatchClause, RouteSettings } from '../config/route-settings.js'
 
 function ms(n: number): string {
+  if (n !== 0 && n % 3_600_000 === 0) return `${n / 3_600_000}h`
+  if (n !== 0 && n % 60_000 === 0) return `${n / 60_000}m`
   return n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`
 }
 

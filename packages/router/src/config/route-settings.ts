@@ -33,7 +33,7 @@ export interface RouteSettings {
   readonly mode: RouteMode
   /** How often hosts are probed, in ms; 0 probes before every use (sshproxy's empty check_interval). */
   readonly checkIntervalMs: number
-  /** Live connections one user may have on this service; 0 means no limit. */
+  /** Live connections one user may have at once, counted over all services (as sshproxy counts); 0 means no limit. */
   readonly maxConnectionsPerUser: number
   /** Shown to a client that cannot be routed (no host up, refused by a limit); empty for none. */
   readonly errorBanner: string
