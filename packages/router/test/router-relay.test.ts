@@ -11,33 +11,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Connection, loadPrivateKey } from '@x/connection'
 import { freePort, runCommand, startEchoServer, startSshAgent, waitFor } from '@x/testbed'
 import type { TcpServerHandle } from '@x/testbed'
-import { startPool, startRouter, type Pool, type RouterFixture } from './support/router-site.js'
+import { startPool, startRouter, useRouterSite, type Pool, type RouterFixture } from './support/router-site.js'
 
 const SSH = '/usr/bin/ssh'
 const SFTP = '/usr/bin/sftp'
 const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex')
 
 describe('Router relay (OpenSSH ssh → router → sshd)', () => {
-  let pool: Pool
-  let r: RouterFixture
-  let echo: TcpServerHandle
-  beforeAll(async () => {
-    pool = await startPool(1)
-    r = await startRouter(pool)
-    echo = await startEchoServer()
-  }, 60_000)
-  afterAll(async () => {
-    await r?.close()
-    await pool?.close()
-    await echo?.close()
-  })
+  const site = useRouterSite()
   const ssh = (args: string[], input?: string) =>
-    runCommand(SSH, [...r.ssh, `${pool.user}@127.0.0.1`, ...args], { allowFailure: true, timeoutMs: 30_000, ...(input === undefined ? {} : { input }) })
+    runCommand(SSH, [...site.r.ssh, `${site.pool.user}@127.0.0.1`, ...args], { allowFailure: true, timeoutMs: 30_000, ...(input === undefined ? {} : { input }) })
 
   it('runs a command on the host: stdout, stderr and the exit code apart', async () => {
     const res = await ssh(['echo "$X_HOST"; echo err >&2; exit 7'])
     expect(res).toMatchObject({ stdout: 'h1\n', stderr: 'err\n', code: 7 })
-    expect(r.log.some((e) => e.event === 'route' && e.host === pool.hosts[0]!.text)).toBe(true)
+    expect(site.r.log.some((e) => e.event === 'route' && e.host === site.pool.hosts[0]!.text)).toBe(true)
   })
 
   it('relays exit codes 0–255 and a killed command\'s signal', async () => {
@@ -67,13 +55,13 @@ describe('Router relay (OpenSSH ssh → router → sshd)', () => {
   })
 
   it('serves sftp -b put and get of 64 MiB byte-exact through the host\'s sftp-server', async () => {
-    const src = join(pool.dir, 'up.bin')
+    const src = join(site.pool.dir, 'up.bin')
     await writeFile(src, randomBytes(64 * 1024 * 1024))
-    const back = join(pool.dir, 'down.bin')
-    const batch = join(pool.dir, 'batch')
+    const back = join(site.pool.dir, 'down.bin')
+    const batch = join(site.pool.dir, 'batch')
     const remote = `/tmp/x-router-up-${process.pid}.bin`
     await writeFile(batch, `put ${src} ${remote}\nget ${remote} ${back}\nrm ${remote}\n`)
-    const res = await runCommand(SFTP, [...r.scp, '-b', batch, `${pool.user}@127.0.0.1`], { allowFailure: true, timeoutMs: 90_000 })
+    const res = await runCommand(SFTP, [...site.r.scp, '-b', batch, `${site.pool.user}@127.0.0.1`], { allowFailure: true, timeoutMs: 90_000 })
     expect(res.code, res.stderr).toBe(0)
     expect(await sha(back)).toBe(await sha(src))
     await rm(back, { force: true })
@@ -81,30 +69,18 @@ describe('Router relay (OpenSSH ssh → router → sshd)', () => {
   })
 
   it('relays ssh -W to a service the host reaches', async () => {
-    const res = await ssh(['-W', `127.0.0.1:${echo.port}`], 'ping\n')
+    const res = await ssh(['-W', `127.0.0.1:${site.echo.port}`], 'ping\n')
     expect(res.stdout).toBe('ping\n')
   })
 })
 
 describe('Router relay: forwarding, scp, rsync, a resized terminal, signals', () => {
-  let pool: Pool
-  let r: RouterFixture
-  let echo: TcpServerHandle
-  beforeAll(async () => {
-    pool = await startPool(1)
-    r = await startRouter(pool)
-    echo = await startEchoServer()
-  }, 60_000)
-  afterAll(async () => {
-    await r?.close()
-    await pool?.close()
-    await echo?.close()
-  })
-  const target = () => `${pool.user}@127.0.0.1`
+  const site = useRouterSite()
+  const target = () => `${site.pool.user}@127.0.0.1`
 
   it('relays ssh -L to a service the host reaches', async () => {
     const local = await freePort()
-    const child = spawn(SSH, [...r.ssh, '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `${local}:127.0.0.1:${echo.port}`, target()], { stdio: 'ignore' })
+    const child = spawn(SSH, [...site.r.ssh, '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `${local}:127.0.0.1:${site.echo.port}`, target()], { stdio: 'ignore' })
     try {
       const reply = await retryEcho(local, 'over -L\n')
       expect(reply).toBe('over -L\n')
@@ -114,7 +90,7 @@ describe('Router relay: forwarding, scp, rsync, a resized terminal, signals', ()
   })
 
   it('relays ssh -R: the host listens, its connections come back to the client', async () => {
-    const child = spawn(SSH, ['-o', 'LogLevel=INFO', ...r.ssh, '-N', '-o', 'ExitOnForwardFailure=yes', '-R', `0:127.0.0.1:${echo.port}`, target()], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(SSH, ['-o', 'LogLevel=INFO', ...site.r.ssh, '-N', '-o', 'ExitOnForwardFailure=yes', '-R', `0:127.0.0.1:${site.echo.port}`, target()], { stdio: ['ignore', 'ignore', 'pipe'] })
     try {
       let err = ''
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
@@ -128,16 +104,16 @@ describe('Router relay: forwarding, scp, rsync, a resized terminal, signals', ()
   })
 
   it('copies both ways with scp (SFTP mode and -O)', async () => {
-    const src = join(pool.dir, 'scp.bin')
+    const src = join(site.pool.dir, 'scp.bin')
     await writeFile(src, randomBytes(2_000_000))
     for (const mode of [[], ['-O']]) {
       const remote = `/tmp/x-router-scp-${process.pid}-${mode.length}.bin`
-      const down = join(pool.dir, `scp-down-${mode.length}.bin`)
+      const down = join(site.pool.dir, `scp-down-${mode.length}.bin`)
       try {
-        const up = await runCommand('/usr/bin/scp', [...mode, ...r.scp, src, `${target()}:${remote}`], { allowFailure: true, timeoutMs: 30_000 })
+        const up = await runCommand('/usr/bin/scp', [...mode, ...site.r.scp, src, `${target()}:${remote}`], { allowFailure: true, timeoutMs: 30_000 })
         expect(up.code, up.stderr).toBe(0)
         expect(await sha(remote)).toBe(await sha(src))
-        const back = await runCommand('/usr/bin/scp', [...mode, ...r.scp, `${target()}:${remote}`, down], { allowFailure: true, timeoutMs: 30_000 })
+        const back = await runCommand('/usr/bin/scp', [...mode, ...site.r.scp, `${target()}:${remote}`, down], { allowFailure: true, timeoutMs: 30_000 })
         expect(back.code, back.stderr).toBe(0)
         expect(await sha(down)).toBe(await sha(src))
       } finally {
@@ -147,17 +123,17 @@ describe('Router relay: forwarding, scp, rsync, a resized terminal, signals', ()
   })
 
   it('syncs a tree both ways with rsync -e ssh', async () => {
-    const tree = join(pool.dir, 'tree')
+    const tree = join(site.pool.dir, 'tree')
     await mkdir(join(tree, 'sub'), { recursive: true })
     await writeFile(join(tree, 'a.bin'), randomBytes(500_000))
     await writeFile(join(tree, 'sub', 'b.txt'), 'bee\n')
     const remote = `/tmp/x-router-rsync-${process.pid}`
-    const e = [SSH, ...r.ssh].join(' ')
+    const e = [SSH, ...site.r.ssh].join(' ')
     try {
       const up = await runCommand('/usr/bin/rsync', ['-a', '-e', e, `${tree}/`, `${target()}:${remote}/`], { allowFailure: true, timeoutMs: 30_000 })
       expect(up.code, up.stderr).toBe(0)
       expect(await sha(join(remote, 'a.bin'))).toBe(await sha(join(tree, 'a.bin')))
-      const back = join(pool.dir, 'back')
+      const back = join(site.pool.dir, 'back')
       const down = await runCommand('/usr/bin/rsync', ['-a', '-e', e, `${target()}:${remote}/`, `${back}/`], { allowFailure: true, timeoutMs: 30_000 })
       expect(down.code, down.stderr).toBe(0)
       expect(await readFile(join(back, 'sub', 'b.txt'), 'utf8')).toBe('bee\n')
@@ -167,7 +143,7 @@ describe('Router relay: forwarding, scp, rsync, a resized terminal, signals', ()
   })
 
   it('follows a resize of the client terminal (ssh -tt on a pty, stty size on the host)', async () => {
-    const term = nodePty.spawn(SSH, ['-tt', ...r.ssh, target()], { name: 'xterm', cols: 91, rows: 27, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } })
+    const term = nodePty.spawn(SSH, ['-tt', ...site.r.ssh, target()], { name: 'xterm', cols: 91, rows: 27, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } })
     let output = ''
     term.onData((d) => (output += d))
     const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)))
@@ -186,11 +162,11 @@ describe('Router relay: forwarding, scp, rsync, a resized terminal, signals', ()
   })
 
   it('relays a signal the client sends, and the exit signal back', async () => {
-    const identity = await loadPrivateKey(pool.keys.ed25519.privatePath)
+    const identity = await loadPrivateKey(site.pool.keys.ed25519.privatePath)
     await using c = new Connection('127.0.0.1', {
-      port: r.port, user: pool.user, config: false,
+      port: site.r.port, user: site.pool.user, config: false,
       auth: { privateKeys: [identity], agent: false, lookForKeys: false },
-      hostKeys: { knownHostsFiles: [r.knownHostsFile], policy: 'strict' },
+      hostKeys: { knownHostsFiles: [site.r.knownHostsFile], policy: 'strict' },
     })
     const ch = await c.exec('echo ready; sleep 30')
     let out = ''

@@ -6,21 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, runCommand, waitFor } from '@x/testbed'
 import { shuffled } from '../src/select/shuffle.js'
 import type { RouteTarget } from '../src/index.js'
+import { seededRandom } from './helpers/pool.js'
 import { startPool, startRouter, type Pool, type RouterFixture } from './support/router-site.js'
 
 const SSH = '/usr/bin/ssh'
-
-/** A seeded uniform source (mulberry32), so `random` is reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('Router routing over a pool of three sshd hosts', () => {
   let pool: Pool
@@ -29,7 +18,7 @@ describe('Router routing over a pool of three sshd hosts', () => {
   beforeAll(async () => {
     pool = await startPool(3)
     target = { dest: pool.hosts.map((h) => h.text), mode: 'balanced' }
-    r = await startRouter(pool, { route: () => target, random: seeded(42) })
+    r = await startRouter(pool, { route: () => target, random: seededRandom(42) })
   }, 60_000)
   afterAll(async () => {
     await r?.close()
@@ -82,12 +71,12 @@ describe('Router routing over a pool of three sshd hosts', () => {
   })
 
   it('random follows its random source: the first host of each uniform shuffle', async () => {
-    const rng = seeded(7)
+    const rng = seededRandom(7)
     r.router.setRoute(() => target)
     target = { ...target, routeSelect: 'random' }
     // A router whose random source is a copy of the one the expectation is drawn from.
     await r.close()
-    r = await startRouter(pool, { route: () => target, random: seeded(7) })
+    r = await startRouter(pool, { route: () => target, random: seededRandom(7) })
     const expected: Record<string, number> = {}
     for (let i = 0; i < 60; i++) {
       const first = shuffled(['h1', 'h2', 'h3'], rng)[0]!

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AuthorizedKeys } from '@x/server'
 import { loadPrivateKey } from '@x/transport'
-import { authorizedKeysText, clientKeys, generateKey, startSshd, testUser } from '@x/testbed'
-import type { ClientKeys, SshdHandle, SshdOptions } from '@x/testbed'
+import { afterAll, beforeAll } from 'vitest'
+import { authorizedKeysText, clientKeys, generateKey, startEchoServer, startSshd, testUser } from '@x/testbed'
+import type { ClientKeys, SshdHandle, SshdOptions, TcpServerHandle } from '@x/testbed'
 import { Router } from '../../src/index.js'
 import type { RouterLogEvent, RouterOptions } from '../../src/index.js'
 
@@ -102,6 +103,40 @@ export async function startRouter(pool: Pool, options: Partial<RouterOptions> = 
     close: async () => {
       await router.close({ timeoutMs: 2_000 })
       await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** What {@link useRouterSite} sets up for a describe block; read its fields inside tests. */
+export interface RouterSite {
+  readonly pool: Pool
+  readonly r: RouterFixture
+  /** A TCP echo server on the loopback, for forwarding tests. */
+  readonly echo: TcpServerHandle
+}
+
+/** Starts a pool of `hosts` sshd hosts, a router over it and an echo server for the enclosing describe block. */
+export function useRouterSite(hosts = 1, options: Partial<RouterOptions> = {}): RouterSite {
+  const site: { pool?: Pool; r?: RouterFixture; echo?: TcpServerHandle } = {}
+  beforeAll(async () => {
+    site.pool = await startPool(hosts)
+    site.r = await startRouter(site.pool, options)
+    site.echo = await startEchoServer()
+  }, 60_000)
+  afterAll(async () => {
+    await site.r?.close()
+    await site.pool?.close()
+    await site.echo?.close()
+  })
+  return {
+    get pool() {
+      return site.pool!
+    },
+    get r() {
+      return site.r!
+    },
+    get echo() {
+      return site.echo!
     },
   }
 }
